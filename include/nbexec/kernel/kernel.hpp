@@ -1,0 +1,62 @@
+#pragma once
+
+#include <nbexec/kernel/kernelspec.hpp>
+#include <nbexec/protocol/kernel_connection.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace nbexec::kernel {
+
+struct LaunchOptions {
+  std::optional<std::filesystem::path> cwd;  // the kernel's working directory
+  std::chrono::milliseconds start_timeout{60000};
+  std::string transport = "tcp";  // or "ipc"
+  // Receives one-line progress notes ("kernel started, pid 123").
+  std::function<void(const std::string&)> log;
+};
+
+// A running kernel process and its ZeroMQ connection. Starting writes a connection file
+// (mode 0600, random key), launches the kernel in its own process group, connects the
+// channels and completes the kernel_info handshake. Destruction shuts the kernel down, reaps
+// it and removes the connection file, whatever happened before.
+class Kernel {
+ public:
+  // Throws KernelError when it cannot start, TimeoutError when the handshake does not
+  // complete within start_timeout.
+  static std::unique_ptr<Kernel> start(const KernelSpec& spec, const LaunchOptions& options);
+
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  protocol::KernelConnection& connection();
+
+  // content of the kernel_info_reply received at start (holds language_info).
+  const nlohmann::json& kernel_info() const;
+
+  const KernelSpec& spec() const;
+  int pid() const;
+
+  // Interrupts the running cell: SIGINT to the process group, or an interrupt_request on
+  // control when the spec's interrupt_mode is "message".
+  void interrupt();
+
+  // shutdown_request on control, then SIGTERM and SIGKILL to the process group if it does not
+  // exit within `grace`; reaps the process and removes the connection file. Idempotent.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  // Last lines the kernel wrote to stderr (bounded), for error messages.
+  std::string stderr_tail() const;
+
+ private:
+  struct Impl;
+  explicit Kernel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nbexec::kernel

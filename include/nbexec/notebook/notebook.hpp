@@ -1,0 +1,56 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace nbexec::notebook {
+
+using json = nlohmann::json;
+
+// A notebook held as its JSON document, so every field (known or not) survives a round trip.
+// Multi-line strings (cell source, stream text, text-like mime data, attachments) are held
+// joined into one string; write.hpp splits them into line lists the way nbformat does.
+class Notebook {
+ public:
+  Notebook();
+  explicit Notebook(json document);
+
+  json& document() { return doc_; }
+  const json& document() const { return doc_; }
+
+  json& cells() { return doc_["cells"]; }
+  const json& cells() const { return doc_.at("cells"); }
+
+  json& metadata() { return doc_["metadata"]; }
+  const json& metadata() const { return doc_.at("metadata"); }
+
+  int nbformat() const;
+  int nbformat_minor() const;
+
+  // metadata.kernelspec.name and metadata.kernelspec.language / language_info.name, or "".
+  std::string kernel_name() const;
+  std::string language() const;
+
+ private:
+  json doc_;
+};
+
+// The cell's source as one string (accepts a string or a list of lines).
+std::string cell_source(const json& cell);
+
+// True when metadata.tags of the cell holds `tag`.
+bool cell_has_tag(const json& cell, std::string_view tag);
+
+// Index of the first cell carrying `tag`, or -1.
+long find_tagged_cell(const Notebook& nb, std::string_view tag);
+
+// A random cell id as nbformat makes them (8 hex characters from a CSPRNG-seeded generator).
+std::string new_cell_id();
+
+// A new code cell shaped like nbformat.v4.new_code_cell(source); an "id" is added when the
+// notebook's minor version is 5 or more.
+json new_code_cell(std::string source, int nbformat_minor);
+
+}  // namespace nbexec::notebook

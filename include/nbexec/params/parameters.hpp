@@ -1,0 +1,40 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nbexec::params {
+
+// Parameters keep insertion order: papermill renders them in its dict's order.
+using Parameters = nlohmann::ordered_json;
+
+// papermill's -p inference (_resolve_type): int, then float, then exactly "True"/"False"/
+// "None", else the string itself.
+nlohmann::ordered_json infer_value(std::string_view text);
+
+// YAML (or JSON) text as papermill reads it with PyYAML's safe loader: a mapping of names to
+// values; an empty document is no parameters. Throws ParameterError naming origin and line.
+Parameters parse_parameters_yaml(std::string_view text, const std::string& origin);
+
+// Reads a -f file. Throws ParameterError naming the file.
+Parameters load_parameters_file(const std::filesystem::path& path);
+
+// Everything given on a command line, each kind in the order given.
+struct ParameterSources {
+  std::vector<std::filesystem::path> files;                    // -f
+  std::vector<std::string> yaml;                               // -y
+  std::vector<std::string> base64_yaml;                        // -b
+  std::vector<std::pair<std::string, std::string>> inferred;   // -p NAME VALUE
+  std::vector<std::pair<std::string, std::string>> raw;        // -r NAME VALUE
+};
+
+// papermill's merge order: all -b, then -f, then -y, then -p, then -r; a later value wins and
+// keeps the position of the first.
+Parameters merge_parameters(const ParameterSources& sources);
+
+}  // namespace nbexec::params

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <nbexec/protocol/channel.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace nbexec::protocol {
+
+// The content of a Jupyter connection file.
+struct ConnectionInfo {
+  std::string transport = "tcp";
+  std::string ip = "127.0.0.1";
+  int shell_port = 0;
+  int iopub_port = 0;
+  int stdin_port = 0;
+  int control_port = 0;
+  int hb_port = 0;
+  std::string key;
+  std::string signature_scheme = "hmac-sha256";
+  std::string kernel_name;
+
+  // "tcp://127.0.0.1:PORT" for tcp, "ipc://IP-N" for ipc (N the channel's port number).
+  std::string endpoint(Channel channel) const;
+  int port(Channel channel) const;
+};
+
+nlohmann::json to_json(const ConnectionInfo& info);
+
+// Throws ProtocolError naming the missing or mistyped field.
+ConnectionInfo parse_connection_info(const nlohmann::json& document);
+
+// A fresh signing key: 256 bits from OpenSSL's CSPRNG as 64 hex characters.
+std::string generate_key();
+
+}  // namespace nbexec::protocol

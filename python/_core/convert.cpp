@@ -1,0 +1,44 @@
+#include "convert.hpp"
+
+#include <string>
+
+namespace py = pybind11;
+
+namespace nbexec::python {
+
+nlohmann::ordered_json to_ordered_json(py::handle value, const std::string& where) {
+  if (value.is_none()) return nullptr;
+  if (py::isinstance<py::bool_>(value)) return value.cast<bool>();
+  if (py::isinstance<py::int_>(value)) {
+    try {
+      return value.cast<long long>();
+    } catch (const py::cast_error&) {
+      throw py::type_error(where + ": integer out of the 64-bit range");
+    }
+  }
+  if (py::isinstance<py::float_>(value)) return value.cast<double>();
+  if (py::isinstance<py::str>(value)) return value.cast<std::string>();
+  if (py::isinstance<py::dict>(value)) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (auto item : value.cast<py::dict>()) {
+      if (!py::isinstance<py::str>(item.first)) {
+        throw py::type_error(where + ": dictionary keys must be strings");
+      }
+      std::string key = item.first.cast<std::string>();
+      object[key] = to_ordered_json(item.second, where + "." + key);
+    }
+    return object;
+  }
+  if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+    nlohmann::ordered_json array = nlohmann::ordered_json::array();
+    std::size_t index = 0;
+    for (auto item : value) {
+      array.push_back(to_ordered_json(item, where + "[" + std::to_string(index++) + "]"));
+    }
+    return array;
+  }
+  throw py::type_error(where + ": unsupported parameter type " +
+                       std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+}
+
+}  // namespace nbexec::python

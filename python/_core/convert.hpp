@@ -1,0 +1,12 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <pybind11/pybind11.h>
+
+namespace nbexec::python {
+
+// Python parameter values to ordered JSON, as papermill sees them: bool before int, float
+// nan/inf kept, dict order kept. Anything else is a TypeError naming `where`.
+nlohmann::ordered_json to_ordered_json(pybind11::handle value, const std::string& where);
+
+}  // namespace nbexec::python

@@ -1,0 +1,210 @@
+// nbexec._core: the C++ core seen from Python. Kept thin: argument conversion, the GIL, and
+// exception mapping; the Pythonic API is in python/nbexec/.
+#include "convert.hpp"
+
+#include <nbexec/error.hpp>
+#include <nbexec/kernel/kernelspec.hpp>
+#include <nbexec/notebook/read.hpp>
+#include <nbexec/notebook/validate.hpp>
+#include <nbexec/notebook/write.hpp>
+#include <nbexec/run.hpp>
+#include <nbexec/version.hpp>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <atomic>
+#include <chrono>
+
+namespace py = pybind11;
+
+namespace {
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+const char* level_name(nbexec::LogLevel level) {
+  switch (level) {
+    case nbexec::LogLevel::debug: return "DEBUG";
+    case nbexec::LogLevel::info: return "INFO";
+    case nbexec::LogLevel::warning: return "WARNING";
+    case nbexec::LogLevel::error: return "ERROR";
+  }
+  return "INFO";
+}
+
+py::object failure_to_python(const nbexec::execute::CellFailure& failure) {
+  py::dict out;
+  out["cell_index"] = failure.cell_index;
+  out["exec_count"] = failure.execution_count ? py::object(py::int_(*failure.execution_count))
+                                              : py::object(py::none());
+  out["source"] = failure.source;
+  out["ename"] = failure.ename;
+  out["evalue"] = failure.evalue;
+  out["traceback"] = failure.traceback;
+  return std::move(out);
+}
+
+py::dict run(const std::string& input_path, const std::string& output_path,
+             py::object parameters, const std::string& kernel_name, const std::string& language,
+             std::optional<std::string> cwd, double start_timeout,
+             std::optional<double> execution_timeout, bool allow_errors, bool report_mode,
+             bool prepare_only, bool log_output, std::optional<std::string> env_prefix,
+             py::object log, py::object output) {
+  nbexec::RunOptions options;
+  options.input_path = input_path;
+  options.output_path = output_path;
+  if (!parameters.is_none()) {
+    if (!py::isinstance<py::dict>(parameters)) throw py::type_error("parameters must be a dict");
+    options.parameters = nbexec::python::to_ordered_json(parameters, "parameters");
+  }
+  options.kernel_name = kernel_name;
+  options.language = language;
+  if (cwd) options.cwd = *cwd;
+  options.start_timeout = seconds_to_ms(start_timeout);
+  if (execution_timeout && *execution_timeout > 0)
+    options.execution_timeout = seconds_to_ms(*execution_timeout);
+  options.allow_errors = allow_errors;
+  options.report_mode = report_mode;
+  options.prepare_only = prepare_only;
+  options.log_output = log_output;
+  if (env_prefix) options.env_prefix = *env_prefix;
+
+  // A KeyboardInterrupt (or any pending signal) seen while a callback holds the GIL stops the
+  // run between kernel messages; the notebook is still saved.
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
+  auto check_signals = [&cancel]() {
+    if (PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      cancel.store(true);
+    }
+  };
+  if (!log.is_none()) {
+    options.log = [&log, &check_signals](nbexec::LogLevel level, const std::string& line) {
+      py::gil_scoped_acquire gil;
+      log(level_name(level), line);
+      check_signals();
+    };
+  }
+  if (!output.is_none()) {
+    options.output = [&output, &check_signals](std::size_t index, const nlohmann::json& out) {
+      py::gil_scoped_acquire gil;
+      output(index, out.dump());
+      check_signals();
+    };
+  }
+
+  nbexec::RunResult result;
+  {
+    py::gil_scoped_release release;
+    result = nbexec::run_notebook(options);
+  }
+  py::dict out;
+  out["notebook"] = nbexec::notebook::serialize_notebook(result.notebook);
+  out["failure"] = result.failure ? failure_to_python(*result.failure) : py::object(py::none());
+  out["cancelled"] = result.cancelled || cancel.load();
+  return out;
+}
+
+std::string roundtrip_notebook_text(const std::string& text) {
+  return nbexec::notebook::serialize_notebook(
+      nbexec::notebook::parse_notebook_text(text, "<string>"));
+}
+
+std::vector<std::pair<std::string, std::string>> validate_notebook_text(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    out.emplace_back("", std::string("invalid JSON: ") + error.what());
+    return out;
+  }
+  for (const auto& d : nbexec::notebook::validate_notebook(document)) {
+    out.emplace_back(d.path, d.message);
+  }
+  return out;
+}
+
+py::list list_kernelspecs(std::optional<std::string> env_prefix) {
+  nbexec::kernel::SearchOptions search;
+  if (env_prefix) search.env_prefix = *env_prefix;
+  py::list out;
+  for (const auto& spec :
+       nbexec::kernel::list_kernelspecs(nbexec::kernel::kernelspec_search_path(search))) {
+    py::dict item;
+    item["name"] = spec.name;
+    item["display_name"] = spec.display_name;
+    item["language"] = spec.language;
+    item["resource_dir"] = spec.resource_dir.string();
+    item["argv"] = spec.argv;
+    out.append(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "nbexec's C++ core (internal; use the nbexec package)";
+  m.attr("__version__") = std::string(nbexec::version);
+
+  // Exception types live as long as the interpreter: held as raw references on purpose, so no
+  // static destructor touches Python after finalization.
+  auto make = [&m](const char* name, PyObject* base) {
+    PyObject* type = PyErr_NewException((std::string("nbexec._core.") + name).c_str(), base,
+                                        nullptr);
+    if (!type) throw py::error_already_set();
+    m.attr(name) = py::handle(type);
+    return type;
+  };
+  static PyObject* error = make("Error", PyExc_RuntimeError);
+  static PyObject* usage = make("UsageError", error);
+  static PyObject* notebook = make("NotebookError", error);
+  static PyObject* parameter = make("ParameterError", error);
+  static PyObject* protocol = make("ProtocolError", error);
+  static PyObject* kernel = make("KernelError", error);
+  static PyObject* not_found = make("KernelNotFoundError", kernel);
+  static PyObject* died = make("KernelDiedError", kernel);
+  static PyObject* timeout = make("TimeoutError", error);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const nbexec::KernelNotFoundError& e) {
+      PyErr_SetString(not_found, e.what());
+    } catch (const nbexec::KernelDiedError& e) {
+      PyErr_SetString(died, e.what());
+    } catch (const nbexec::KernelError& e) {
+      PyErr_SetString(kernel, e.what());
+    } catch (const nbexec::UsageError& e) {
+      PyErr_SetString(usage, e.what());
+    } catch (const nbexec::NotebookError& e) {
+      PyErr_SetString(notebook, e.what());
+    } catch (const nbexec::ParameterError& e) {
+      PyErr_SetString(parameter, e.what());
+    } catch (const nbexec::ProtocolError& e) {
+      PyErr_SetString(protocol, e.what());
+    } catch (const nbexec::TimeoutError& e) {
+      PyErr_SetString(timeout, e.what());
+    } catch (const nbexec::Error& e) {
+      PyErr_SetString(error, e.what());
+    }
+  });
+
+  m.def("run", &run, py::arg("input_path"), py::arg("output_path"), py::arg("parameters"),
+        py::arg("kernel_name"), py::arg("language"), py::arg("cwd"), py::arg("start_timeout"),
+        py::arg("execution_timeout"), py::arg("allow_errors"), py::arg("report_mode"),
+        py::arg("prepare_only"), py::arg("log_output"), py::arg("env_prefix"), py::arg("log"),
+        py::arg("output"),
+        "Load, parameterize, execute and save a notebook; the GIL is released while the "
+        "kernel runs. Returns {'notebook': json text, 'failure': dict|None, 'cancelled': bool}.");
+  m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),
+        "Parse notebook JSON text and write it back in nbformat's layout.");
+  m.def("validate_notebook_text", &validate_notebook_text, py::arg("text"),
+        "Structural nbformat v4 validation: a list of (json_pointer, message).");
+  m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
+        "Kernelspecs nbexec can start, in search order.");
+}

@@ -1,0 +1,38 @@
+"""nbexec: run Jupyter notebooks as pipeline steps, with a C++ engine.
+
+The API follows papermill's, so existing scripts work after changing the import::
+
+    import nbexec
+    nb = nbexec.execute_notebook("in.ipynb", "out.ipynb", parameters={"alpha": 0.5})
+"""
+
+from nbexec._core import __version__
+from nbexec.exceptions import (
+    Error,
+    ExecutionError,
+    KernelDiedError,
+    KernelError,
+    KernelNotFoundError,
+    NotebookError,
+    ParameterError,
+    ProtocolError,
+    TimeoutError,
+    UsageError,
+)
+from nbexec.execute import execute_notebook, list_kernelspecs
+
+__all__ = [
+    "__version__",
+    "Error",
+    "ExecutionError",
+    "KernelDiedError",
+    "KernelError",
+    "KernelNotFoundError",
+    "NotebookError",
+    "ParameterError",
+    "ProtocolError",
+    "TimeoutError",
+    "UsageError",
+    "execute_notebook",
+    "list_kernelspecs",
+]

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what nbexec needs on Debian 12: the C++ toolchain and libraries from apt, and a
+# project virtual environment (.venv) with the Python build and test tools from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build pkg-config git ca-certificates \
+  python3 python3-dev python3-venv python3-pip \
+  nlohmann-json3-dev libyaml-cpp-dev cppzmq-dev libzmq3-dev libssl-dev catch2 libcli11-dev \
+  >/dev/null
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+# Build tools (the wheel is built without isolation so nothing is fetched twice) and the real
+# Jupyter parts the tests use as kernel and oracles.
+.venv/bin/python -m pip install -q \
+  "scikit-build-core>=0.10" "pybind11>=2.10" \
+  pytest ipykernel nbformat nbclient papermill PyYAML
+echo "install-deps: done (.venv ready)"

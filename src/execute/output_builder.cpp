@@ -1,0 +1,125 @@
+#include <nbexec/execute/output_builder.hpp>
+
+namespace nbexec::execute {
+
+namespace {
+
+const json& field(const json& content, const char* key) {
+  static const json empty_object = json::object();
+  auto it = content.find(key);
+  return it == content.end() ? empty_object : *it;
+}
+
+// nbclient reads transient.display_id defensively: transient may be absent or null.
+std::string display_id_of(const json& content) {
+  auto transient = content.find("transient");
+  if (transient == content.end() || !transient->is_object()) return {};
+  auto id = transient->find("display_id");
+  if (id == transient->end() || !id->is_string()) return {};
+  return id->get<std::string>();
+}
+
+}  // namespace
+
+json output_from_message(const std::string& msg_type, const json& content) {
+  if (msg_type == "stream") {
+    return json{{"output_type", "stream"},
+                {"name", content.value("name", std::string("stdout"))},
+                {"text", content.value("text", std::string())}};
+  }
+  if (msg_type == "display_data") {
+    return json{{"output_type", "display_data"},
+                {"data", field(content, "data")},
+                {"metadata", field(content, "metadata")}};
+  }
+  if (msg_type == "execute_result") {
+    auto count = content.find("execution_count");
+    return json{{"output_type", "execute_result"},
+                {"data", field(content, "data")},
+                {"metadata", field(content, "metadata")},
+                {"execution_count", count == content.end() ? json(nullptr) : *count}};
+  }
+  if (msg_type == "error") {
+    auto traceback = content.find("traceback");
+    return json{{"output_type", "error"},
+                {"ename", content.value("ename", std::string())},
+                {"evalue", content.value("evalue", std::string())},
+                {"traceback", traceback != content.end() && traceback->is_array()
+                                  ? *traceback
+                                  : json::array()}};
+  }
+  return json();
+}
+
+void OutputBuilder::begin_cell(json& cell, std::size_t cell_index) {
+  cell["outputs"] = json::array();
+  clear_before_next_output_ = false;
+  for (auto& [id, cells] : display_ids_) cells.erase(cell_index);
+}
+
+void OutputBuilder::clear_outputs(json& cell, std::size_t cell_index) {
+  cell["outputs"] = json::array();
+  for (auto& [id, cells] : display_ids_) {
+    auto it = cells.find(cell_index);
+    if (it != cells.end()) it->second.clear();
+  }
+}
+
+void OutputBuilder::update_display(const std::string& display_id, const json& content,
+                                   json& cells) {
+  auto map = display_ids_.find(display_id);
+  if (map == display_ids_.end()) return;
+  for (const auto& [cell_index, output_indices] : map->second) {
+    if (cell_index >= cells.size()) continue;
+    json& outputs = cells[cell_index]["outputs"];
+    for (std::size_t output_index : output_indices) {
+      if (output_index >= outputs.size()) continue;
+      outputs[output_index]["data"] = field(content, "data");
+      outputs[output_index]["metadata"] = field(content, "metadata");
+    }
+  }
+}
+
+const json* OutputBuilder::handle(const protocol::Message& message, json& cells,
+                                  std::size_t cell_index) {
+  const std::string msg_type = message.msg_type();
+  const json& content = message.content;
+  if (!content.is_object()) return nullptr;
+  json& cell = cells[cell_index];
+
+  const std::string display_id = display_id_of(content);
+  if (!display_id.empty() && (msg_type == "execute_result" || msg_type == "display_data" ||
+                              msg_type == "update_display_data")) {
+    update_display(display_id, content, cells);
+  }
+  if (auto count = content.find("execution_count"); count != content.end()) {
+    cell["execution_count"] = *count;
+  }
+
+  if (msg_type == "status" || msg_type == "execute_input" || msg_type == "update_display_data" ||
+      msg_type.rfind("comm", 0) == 0) {
+    return nullptr;
+  }
+  if (msg_type == "clear_output") {
+    if (content.value("wait", false)) {
+      clear_before_next_output_ = true;
+    } else {
+      clear_outputs(cell, cell_index);
+    }
+    return nullptr;
+  }
+
+  json output = output_from_message(msg_type, content);
+  if (output.is_null()) return nullptr;  // nbclient logs "unhandled iopub msg" and goes on
+
+  if (clear_before_next_output_) {
+    clear_outputs(cell, cell_index);
+    clear_before_next_output_ = false;
+  }
+  json& outputs = cell["outputs"];
+  if (!display_id.empty()) display_ids_[display_id][cell_index].push_back(outputs.size());
+  outputs.push_back(std::move(output));
+  return &outputs.back();
+}
+
+}  // namespace nbexec::execute

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace nbexec::kernel::detail {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;                // argv[0] resolved on env's PATH if bare
+  std::map<std::string, std::string> env;       // the complete environment of the child
+  std::optional<std::filesystem::path> cwd;
+  std::size_t stderr_tail_bytes = 64 * 1024;
+};
+
+// A child process in its own session and process group (setsid), stdin from /dev/null,
+// stdout inherited, stderr captured by a reader thread into a bounded tail.
+//
+// Exit is detected with waitid(WNOWAIT): the exited child stays a zombie until reap(), so
+// its pid (and with it the process-group id) cannot be reused while we may still signal
+// the group. Thread-safe.
+class Process {
+ public:
+  // fork/exec; throws KernelError when the program cannot be found or executed (reported
+  // back from the child through a close-on-exec pipe) or the cwd cannot be entered.
+  static std::unique_ptr<Process> spawn(const SpawnRequest& request);
+
+  // Kills the group and reaps if that has not happened yet.
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const noexcept { return pid_; }
+
+  // False once the child has exited (or was reaped).
+  bool running();
+
+  // Waits up to `timeout` for the child to exit; true if it has.
+  bool wait_for_exit(std::chrono::milliseconds timeout);
+
+  // Signals the whole process group; ESRCH and friends are ignored.
+  void signal_group(int signal) noexcept;
+
+  // Makes sure nothing of the group survives and the child is reaped: SIGKILL to the group
+  // (the leader may already be a zombie; stragglers it left die too), then waitpid. Also
+  // stops the stderr reader after draining what is buffered. Idempotent; never throws.
+  void reap() noexcept;
+
+  // "exited with status 3", "was killed by signal 9 (Killed)", or "is running".
+  std::string describe_exit();
+
+  // The last bytes the child wrote to stderr (complete once the child has been reaped).
+  std::string stderr_tail() const;
+
+ private:
+  Process() = default;
+  void poll_locked();
+  void read_stderr();
+  void stop_reader() noexcept;
+  void append_stderr(const char* data, std::size_t size);
+
+  int pid_ = -1;
+  mutable std::mutex mutex_;
+  bool exited_ = false;    // exit observed (child may still be a zombie)
+  bool reaped_ = false;
+  bool lost_ = false;      // waitid said ECHILD: someone else reaped it, do not signal
+  int exit_code_ = 0;      // siginfo si_code (CLD_EXITED, CLD_KILLED, ...)
+  int exit_status_ = 0;    // exit status or signal number
+
+  int stderr_fd_ = -1;
+  int wake_fds_[2] = {-1, -1};
+  std::thread reader_;
+  std::size_t tail_limit_ = 0;
+  mutable std::mutex tail_mutex_;
+  std::string tail_;
+};
+
+}  // namespace nbexec::kernel::detail
