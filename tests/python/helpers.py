@@ -1,0 +1,11 @@
+"""Re-exports of conftest helpers for test modules (conftest itself is not importable by name)."""
+
+from conftest import (  # noqa: F401
+    CORPUS,
+    EXAMPLE_DIR,
+    REPO,
+    code_cells,
+    make_notebook,
+    read_valid,
+    stream_text,
+)
