@@ -44,9 +44,15 @@ int required_port(const json& document, const char* field) {
   if (!value->is_number_integer()) {
     fail(field, std::string("must be an integer port number, got ") + value->type_name());
   }
-  const bool in_range = value->is_number_unsigned()
-                            ? value->get<std::uint64_t>() >= 1 && value->get<std::uint64_t>() <= 65535
-                            : value->get<std::int64_t>() >= 1 && value->get<std::int64_t>() <= 65535;
+  // Unsigned values above INT64_MAX would wrap in get<int64_t>(), so read each kind as itself.
+  bool in_range = false;
+  if (value->is_number_unsigned()) {
+    const auto number = value->get<std::uint64_t>();
+    in_range = number >= 1 && number <= 65535;
+  } else {
+    const auto number = value->get<std::int64_t>();
+    in_range = number >= 1 && number <= 65535;
+  }
   if (!in_range) fail(field, "must be between 1 and 65535, got " + value->dump());
   return value->get<int>();
 }
@@ -101,8 +107,7 @@ ConnectionInfo parse_connection_info(const nlohmann::json& document) {
   if (info.transport != "tcp" && info.transport != "ipc") {
     fail("transport", "must be \"tcp\" or \"ipc\", got \"" + info.transport + "\"");
   }
-  const json* ip = find(document, "ip");
-  if (ip == nullptr) fail("ip", "is missing");
+  if (find(document, "ip") == nullptr) fail("ip", "is missing");
   info.ip = optional_string(document, "ip", "");
   if (info.ip.empty()) fail("ip", "must not be empty");
   info.shell_port = required_port(document, "shell_port");

@@ -17,6 +17,11 @@ constexpr std::array<const char*, 4> dict_names{"header", "parent_header", "meta
 // signature + the four dicts.
 constexpr std::size_t min_frames_after_delimiter = 5;
 
+// nlohmann's parser and dump() recurse per nesting level, so a deep enough document overflows
+// the stack. jupyter_client cannot produce such a message anyway (Python's json stops near
+// 1000 levels, orjson at 255), so a frame nested deeper than this is refused unparsed.
+constexpr std::size_t max_json_depth = 1000;
+
 // nlohmann quotes the offending input in its messages; keep them printable ASCII so a bad
 // frame cannot smuggle invalid UTF-8 or terminal escapes into logs and Python exceptions.
 std::string printable(std::string_view text) {
@@ -36,17 +41,44 @@ std::string pack(const json& dict, const char* name) {
   try {
     // ensure_ascii off, like jupyter_client: non-ASCII text travels as UTF-8.
     return dict.dump(-1, ' ', false, json::error_handler_t::strict);
-  } catch (const json::type_error& e) {
+  } catch (const json::exception& e) {
     throw ProtocolError(std::string("cannot send message: ") + name +
                         " holds a string that is not valid UTF-8 (" + printable(e.what()) + ")");
   }
 }
 
+// Bracket depth outside string literals; stops counting once past the limit.
+bool nested_too_deep(std::string_view frame) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < frame.size(); ++i) {
+    const char c = frame[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_json_depth) return true;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 json unpack(const std::string& frame, const char* name) {
+  if (nested_too_deep(frame)) {
+    throw ProtocolError(std::string("malformed message: ") + name + " frame nests deeper than " +
+                        std::to_string(max_json_depth) + " levels");
+  }
   json value;
   try {
     value = json::parse(frame);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw ProtocolError(std::string("malformed message: ") + name +
                         " frame is not valid UTF-8 JSON (" + printable(e.what()) + ")");
   }

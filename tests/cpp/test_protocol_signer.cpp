@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <thread>

@@ -13,12 +13,17 @@ namespace nbexec::params {
 // Parameters keep insertion order: papermill renders them in its dict's order.
 using Parameters = nlohmann::ordered_json;
 
-// papermill's -p inference (_resolve_type): int, then float, then exactly "True"/"False"/
-// "None", else the string itself.
+// papermill's -p inference (_resolve_type): exactly "True"/"False"/"None", then Python's int()
+// rules, then float() rules, else the string itself. Python would keep an integer of any size;
+// nbexec's are 64-bit (int64, or uint64 above INT64_MAX), so a larger one throws ParameterError
+// (pass it with -r to keep it as a string).
 nlohmann::ordered_json infer_value(std::string_view text);
 
-// YAML (or JSON) text as papermill reads it with PyYAML's safe loader: a mapping of names to
-// values; an empty document is no parameters. Throws ParameterError naming origin and line.
+// YAML (or JSON) text as papermill reads it with PyYAML's safe loader minus timestamps: a
+// mapping of names to values; an empty document is no parameters. Keys that are not strings are
+// named by Python's str() of their value (1 -> "1", true -> "True"). Throws ParameterError
+// naming origin and line for malformed YAML, a top-level non-mapping, tags other than the core
+// ones (!!binary, !!timestamp, !!set, ...) and integers beyond 64 bits.
 Parameters parse_parameters_yaml(std::string_view text, const std::string& origin);
 
 // Reads a -f file. Throws ParameterError naming the file.

@@ -28,10 +28,14 @@ struct ConnectionInfo {
 
 nlohmann::json to_json(const ConnectionInfo& info);
 
+// ip and the five *_port fields (integers 1..65535) are required; transport ("tcp" or "ipc"),
+// key, signature_scheme (checked against the schemes Signer knows) and kernel_name default as
+// in jupyter_client; other fields (curve keys, ...) are ignored.
 // Throws ProtocolError naming the missing or mistyped field.
 ConnectionInfo parse_connection_info(const nlohmann::json& document);
 
-// A fresh signing key: 256 bits from OpenSSL's CSPRNG as 64 hex characters.
+// A fresh signing key: 256 bits from OpenSSL's CSPRNG as 64 lower-case hex characters.
+// Throws ProtocolError if the CSPRNG cannot deliver.
 std::string generate_key();
 
 }  // namespace nbexec::protocol

@@ -1,0 +1,111 @@
+// merge_parameters against papermill's CLI (papermill/cli.py: -b, -f, -y, -p, -r in that order,
+// each folded in with dict.update).
+#include <catch2/catch.hpp>
+
+#include <nbexec/error.hpp>
+#include <nbexec/params/parameters.hpp>
+#include <nbexec/params/translate.hpp>
+
+#include "params/base64.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using nbexec::ParameterError;
+using nbexec::params::merge_parameters;
+using nbexec::params::ParameterSources;
+using nbexec::params::render_parameters_source;
+
+namespace {
+
+std::filesystem::path write_temp(const std::string& name, const std::string& content) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("nbexec-merge-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("merge_parameters applies papermill's source order", "[params]") {
+  const auto file = write_temp("f.yaml", "shared: from_f\nfile_only: 1\nb_key: from_f\n");
+  ParameterSources sources;
+  // base64 of "base: 1.5\nshared: from_b\nb_key: from_b\n"
+  sources.base64_yaml = {"YmFzZTogMS41CnNoYXJlZDogZnJvbV9iCmJfa2V5OiBmcm9tX2IK"};
+  sources.files = {file};
+  sources.yaml = {"shared: from_y\nyaml_only: [1, on]\n", "yaml_only: second"};
+  sources.inferred = {{"shared", "42"}, {"pnum", "1e3"}, {"pstr", "hello"}};
+  sources.raw = {{"shared", "raw"}, {"raw_only", "True"}};
+  const auto merged = merge_parameters(sources);
+  std::filesystem::remove(file);
+
+  // The injected cell papermill 2.7 wrote for the same command line:
+  //   papermill in.ipynb out.ipynb --prepare-only -b <above> -f f.yaml
+  //     -y $'shared: from_y\nyaml_only: [1, on]\n' -y 'yaml_only: second'
+  //     -p shared 42 -p pnum 1e3 -p pstr hello -r shared raw -r raw_only True
+  CHECK(render_parameters_source(merged, "python3", "python") ==
+        "# Parameters\nbase = 1.5\nshared = \"raw\"\nb_key = \"from_f\"\nfile_only = 1\n"
+        "yaml_only = \"second\"\npnum = 1000.0\npstr = \"hello\"\nraw_only = \"True\"\n");
+}
+
+TEST_CASE("merge_parameters: later sources win, first position stays", "[params]") {
+  ParameterSources sources;
+  sources.yaml = {"a: 1\nb: 2\nc: 3", "b: x"};
+  sources.inferred = {{"a", "None"}, {"d", "2.5"}};
+  sources.raw = {{"c", "3"}};
+  const auto merged = merge_parameters(sources);
+  CHECK(merged.dump() == R"({"a":null,"b":"x","c":"3","d":2.5})");
+  CHECK(merge_parameters({}).dump() == "{}");
+}
+
+TEST_CASE("merge_parameters reads base64 as Python's b64decode does", "[params]") {
+  ParameterSources sources;
+  // Whitespace and characters outside the alphabet are skipped; data after padding ignored.
+  sources.base64_yaml = {"YTog MQ==", "Y-T_o!g*M Q\n==garbage"};
+  CHECK(merge_parameters(sources).dump() == R"({"a":1})");
+  // python3: base64.b64encode('a: 1\nb: é'.encode('utf-16')) -- PyYAML honours the BOM.
+  sources.base64_yaml = {"//5hADoAIAAxAAoAYgA6ACAA6QA="};
+  CHECK(merge_parameters(sources).dump() == "{\"a\":1,\"b\":\"\xc3\xa9\"}");
+}
+
+TEST_CASE("merge_parameters reports bad base64 and bad YAML by source", "[params]") {
+  ParameterSources sources;
+  sources.base64_yaml = {"eDogWzEsIDJd", "YTogMQ"};
+  CHECK_THROWS_WITH(merge_parameters(sources),
+                    Catch::Contains("-b #2") && Catch::Contains("Incorrect padding"));
+  sources.base64_yaml = {"YTogM"};
+  CHECK_THROWS_WITH(merge_parameters(sources), Catch::Contains("cannot be 1 more"));
+  sources.base64_yaml = {"\xc3\xa9"};
+  CHECK_THROWS_WITH(merge_parameters(sources), Catch::Contains("ASCII"));
+  sources.base64_yaml = {"LSAxCi0gMgo="};  // "- 1\n- 2\n": a list, not a mapping
+  CHECK_THROWS_WITH(merge_parameters(sources), Catch::Contains("-b #1"));
+
+  ParameterSources yaml;
+  yaml.yaml = {"ok: 1", "a: [1,"};
+  CHECK_THROWS_WITH(merge_parameters(yaml), Catch::StartsWith("-y #2 (YAML): line 1"));
+
+  ParameterSources file;
+  file.files = {"/nonexistent/nbexec/params.yaml"};
+  CHECK_THROWS_WITH(merge_parameters(file), Catch::Contains("/nonexistent/nbexec/params.yaml"));
+
+  ParameterSources inferred;
+  inferred.inferred = {{"seed", "123456789012345678901234567890"}};
+  CHECK_THROWS_WITH(merge_parameters(inferred), Catch::StartsWith("-p seed:"));
+}
+
+TEST_CASE("python_b64decode follows binascii.a2b_base64", "[params]") {
+  using nbexec::params::detail::python_b64decode;
+  std::string error;
+  // python3: base64.b64decode(s) for each s.
+  CHECK(python_b64decode("YTogMQ==", &error) == std::string("a: 1"));
+  CHECK(python_b64decode("=YTogMQ==", &error) == std::string("a: 1"));
+  CHECK(python_b64decode("YTogMQ=x=", &error) == std::string("a: 1\x0c"));
+  CHECK(python_b64decode("", &error) == std::string());
+  CHECK_FALSE(python_b64decode("YTogMQ=", &error).has_value());
+  CHECK(error == "Incorrect padding");
+  CHECK_FALSE(python_b64decode("YTogM", &error).has_value());
+  CHECK(error ==
+        "Invalid base64-encoded string: number of data characters (5) cannot be 1 more than a "
+        "multiple of 4");
+}
