@@ -118,9 +118,11 @@ std::vector<std::pair<std::string, std::string>> validate_notebook_text(const st
   std::vector<std::pair<std::string, std::string>> out;
   nlohmann::json document;
   try {
-    document = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    out.emplace_back("", std::string("invalid JSON: ") + error.what());
+    // Python's reading (NaN, Infinity), without parse_notebook's repair of cell ids, so the
+    // validator sees the document as written.
+    document = nbexec::notebook::read_json_text(text, "<string>");
+  } catch (const nbexec::NotebookError& error) {
+    out.emplace_back("", error.what());
     return out;
   }
   for (const auto& d : nbexec::notebook::validate_notebook(document)) {

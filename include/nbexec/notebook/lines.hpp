@@ -12,6 +12,9 @@ namespace nbexec::notebook {
 // U+0085, U+2028 and U+2029 (UTF-8 input), each piece keeping its line end.
 std::vector<std::string> split_lines_keepends(std::string_view text);
 
+// The same pieces as views into `text` (no copies; valid while `text` lives).
+std::vector<std::string_view> split_line_views(std::string_view text);
+
 // A multi-line field as nbformat stores it: a string, or a list of strings to concatenate.
 // Throws std::invalid_argument when the value is neither.
 std::string join_lines(const nlohmann::json& value);

@@ -14,6 +14,7 @@ using json = nlohmann::json;
 // joined into one string; write.hpp splits them into line lists the way nbformat does.
 class Notebook {
  public:
+  // An empty notebook as nbformat.v4.new_notebook() makes it (nbformat 4.5, no cells).
   Notebook();
   explicit Notebook(json document);
 
@@ -26,6 +27,7 @@ class Notebook {
   json& metadata() { return doc_["metadata"]; }
   const json& metadata() const { return doc_.at("metadata"); }
 
+  // The version numbers, 0 when absent or not integers (nbformat reads a missing minor as 0).
   int nbformat() const;
   int nbformat_minor() const;
 
@@ -37,7 +39,7 @@ class Notebook {
   json doc_;
 };
 
-// The cell's source as one string (accepts a string or a list of lines).
+// The cell's source as one string (accepts a string or a list of lines; "" when absent).
 std::string cell_source(const json& cell);
 
 // True when metadata.tags of the cell holds `tag`.
@@ -52,5 +54,10 @@ std::string new_cell_id();
 // A new code cell shaped like nbformat.v4.new_code_cell(source); an "id" is added when the
 // notebook's minor version is 5 or more.
 json new_code_cell(std::string source, int nbformat_minor);
+
+// What nbformat.read does to cell ids of a 4.5+ notebook (its validate() "repairs" them):
+// gives a new id to every cell that has none or repeats an earlier cell's id. Returns how
+// many cells changed; does nothing for minor versions below 5.
+int normalize_cell_ids(Notebook& nb);
 
 }  // namespace nbexec::notebook
