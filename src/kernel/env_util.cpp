@@ -144,4 +144,23 @@ std::optional<fs::path> find_on_path(std::string_view name, std::string_view pat
   return std::nullopt;
 }
 
+std::map<std::string, std::string> kernel_environment(
+    const std::map<std::string, std::string>& spec_env, std::string_view language,
+    std::map<std::string, std::string> base) {
+  std::map<std::string, std::string> substituted;
+  auto lookup = [&base](std::string_view name) -> std::optional<std::string> {
+    auto it = base.find(std::string(name));
+    if (it == base.end()) return std::nullopt;
+    return it->second;
+  };
+  for (const auto& [key, value] : spec_env) substituted[key] = substitute_template(value, lookup);
+  for (auto& [key, value] : substituted) base[key] = std::move(value);
+  std::string lower(language);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.starts_with("python")) base.erase("PYTHONEXECUTABLE");
+  base["JPY_PARENT_PID"] = std::to_string(getpid());
+  return base;
+}
+
 }  // namespace nbexec::kernel::detail

@@ -42,3 +42,15 @@ std::optional<std::filesystem::path> find_on_path(std::string_view name,
                                                   std::string_view path_value);
 
 }  // namespace nbexec::kernel::detail
+
+namespace nbexec::kernel::detail {
+
+// The kernel's environment as jupyter_client builds it: `base` (normally the current
+// environment) updated with the spec's env, whose values go through
+// substitute_template() against `base`; PYTHONEXECUTABLE dropped for Python kernels; and
+// JPY_PARENT_PID so ipykernel exits if we die without shutting it down.
+std::map<std::string, std::string> kernel_environment(
+    const std::map<std::string, std::string>& spec_env, std::string_view language,
+    std::map<std::string, std::string> base);
+
+}  // namespace nbexec::kernel::detail

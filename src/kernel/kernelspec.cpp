@@ -193,12 +193,11 @@ KernelSpec find_kernelspec(std::string_view name, const std::vector<fs::path>& s
     searched.push_back(folder.string());
     for (auto& entry : kernels_in(folder)) found.insert(entry.first);
   }
+  std::vector<std::string> found_names(found.begin(), found.end());
   std::string message = "No such kernel named '" + std::string(name) + "'. Searched: " +
                         (searched.empty() ? std::string("(no folders)") : join(searched)) +
                         ". Kernels found: " +
-                        (found.empty() ? std::string("(none)")
-                                       : join(std::vector<std::string>(found.begin(), found.end()))) +
-                        ".";
+                        (found.empty() ? std::string("(none)") : join(found_names)) + ".";
   if (wanted == "python3") {
     message += " Install one with: python3 -m ipykernel install --user";
   }

@@ -8,8 +8,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "kernel/stderr_collector.hpp"
 
 namespace nbexec::kernel::detail {
 
@@ -62,9 +63,6 @@ class Process {
  private:
   Process() = default;
   void poll_locked();
-  void read_stderr();
-  void stop_reader() noexcept;
-  void append_stderr(const char* data, std::size_t size);
 
   int pid_ = -1;
   mutable std::mutex mutex_;
@@ -74,12 +72,7 @@ class Process {
   int exit_code_ = 0;      // siginfo si_code (CLD_EXITED, CLD_KILLED, ...)
   int exit_status_ = 0;    // exit status or signal number
 
-  int stderr_fd_ = -1;
-  int wake_fds_[2] = {-1, -1};
-  std::thread reader_;
-  std::size_t tail_limit_ = 0;
-  mutable std::mutex tail_mutex_;
-  std::string tail_;
+  std::unique_ptr<StderrCollector> stderr_;
 };
 
 }  // namespace nbexec::kernel::detail

@@ -4,6 +4,7 @@
 #include <nbexec/protocol/kernel_connection.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -20,14 +21,28 @@ struct LaunchOptions {
   std::function<void(const std::string&)> log;
 };
 
+// What the connection dropped instead of handing out, for logging.
+struct ConnectionStats {
+  std::uint64_t received = 0;          // verified messages handed to the caller
+  std::uint64_t dropped_invalid = 0;   // bad framing, bad signature or bad JSON
+  std::uint64_t dropped_replayed = 0;  // a signature seen before on this connection
+  std::string last_drop_reason;        // the ProtocolError text of the latest drop
+};
+
 // A running kernel process and its ZeroMQ connection. Starting writes a connection file
-// (mode 0600, random key), launches the kernel in its own process group, connects the
-// channels and completes the kernel_info handshake. Destruction shuts the kernel down, reaps
-// it and removes the connection file, whatever happened before.
+// (mode 0600, random key) into jupyter's runtime dir ($JUPYTER_RUNTIME_DIR, else
+// <jupyter data dir>/runtime), launches the kernel in its own process group, connects the
+// channels and completes the kernel_info handshake, making sure iopub is receiving before it
+// returns. Destruction shuts the kernel down, reaps it and removes the connection file,
+// whatever happened before.
+//
+// connection() is meant for one receiving thread; interrupt() and shutdown() may be called
+// from another thread (a signal handler's) while it receives.
 class Kernel {
  public:
-  // Throws KernelError when it cannot start, TimeoutError when the handshake does not
-  // complete within start_timeout.
+  // Throws KernelError when it cannot start (KernelDiedError, quoting the end of its stderr,
+  // when the process exits during start), TimeoutError when the handshake does not complete
+  // within start_timeout. Nothing is left behind on failure.
   static std::unique_ptr<Kernel> start(const KernelSpec& spec, const LaunchOptions& options);
 
   ~Kernel();
@@ -47,11 +62,19 @@ class Kernel {
   void interrupt();
 
   // shutdown_request on control, then SIGTERM and SIGKILL to the process group if it does not
-  // exit within `grace`; reaps the process and removes the connection file. Idempotent.
+  // exit within `grace`; reaps the process and removes the connection file. Idempotent and
+  // never throws. Afterwards kernel_alive() is false; replies already queued can still be
+  // received.
   void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
   // Last lines the kernel wrote to stderr (bounded), for error messages.
   std::string stderr_tail() const;
+
+  // Counters of the ZeroMQ connection (messages received and dropped).
+  ConnectionStats connection_stats() const;
+
+  // The connection file (removed by shutdown).
+  const std::filesystem::path& connection_file() const;
 
  private:
   struct Impl;
