@@ -132,11 +132,15 @@ Action add_run_command(CLI::App& app) {
   command->add_option("-p,--parameters", args->parameters,
                       "Parameter NAME VALUE; VALUE is read as int, float, True/False/None, "
                       "else string (papermill's rules). Repeatable")
-      ->expected(1, -1)
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false)
       ->type_name("NAME VALUE");
   command->add_option("-r,--parameters_raw", args->parameters_raw,
                       "Parameter NAME VALUE kept as a string. Repeatable")
-      ->expected(1, -1)
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false)
       ->type_name("NAME VALUE");
   command->add_option("-f,--parameters_file", args->parameters_file,
                       "YAML or JSON file of parameters. Repeatable");
@@ -165,6 +169,14 @@ Action add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}));
   command->add_flag("--progress-bar,!--no-progress-bar", args->progress_bar,
                     "Accepted for papermill compatibility; nbexec logs lines instead");
+  command->footer(
+      "Examples:\n"
+      "  nbexec run in.ipynb out.ipynb -p alpha 0.6 -p name 'Ada' -f params.yaml\n"
+      "  nbexec run in.ipynb out.ipynb -k python3 --cwd data/ --log-output\n"
+      "  nbexec run in.ipynb - --prepare-only > parameterized.ipynb\n\n"
+      "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins).\n"
+      "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
+      "4 kernel died, 128+N stopped by signal N. See docs/cli.md.");
   return [args]() { return run(*args); };
 }
 

@@ -57,18 +57,18 @@ RunResult run_notebook(const RunOptions& options) {
   }
   record_papermill_metadata(nb, options);
 
+  run_detail::ProgressiveSaver saver(options.output_path, std::chrono::seconds(2));
+  if (options.prepare_only) {
+    saver.save(nb);
+    return result;
+  }
+
   // Find the kernel before anything is written, so a typo in -k leaves no file behind.
   kernel::SearchOptions search;
   search.env_prefix = options.env_prefix;
   const kernel::KernelSpec spec =
       kernel::find_kernelspec(kernel_name, kernel::kernelspec_search_path(search));
-
-  run_detail::ProgressiveSaver saver(options.output_path, std::chrono::seconds(2));
   if (options.output_path != "-") saver.save(nb);
-  if (options.prepare_only) {
-    if (options.output_path == "-") saver.save(nb);
-    return result;
-  }
 
   kernel::LaunchOptions launch;
   launch.cwd = options.cwd;

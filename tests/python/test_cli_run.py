@@ -175,3 +175,23 @@ def test_prepare_only_writes_parameterized_notebook(run_cli, write_notebook, tmp
     nb = read_valid(out)
     assert nb.cells[1].source == "# Parameters\nn = 2\n"
     assert code_cells(nb)[2].outputs == []
+
+
+def test_parameter_options_take_exactly_two_values(run_cli, write_notebook, tmp_path):
+    """-p NAME VALUE as click's nargs=2: negative numbers are values, positionals may follow."""
+    src = write_notebook(["pass"], parameters_cell="a = b = 0")
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, "-p", "a", "-1", out, "-r", "b", "-2.5", "--prepare-only")
+    assert proc.returncode == 0, proc.stderr
+    assert read_valid(out).cells[1].source == '# Parameters\na = -1\nb = "-2.5"\n'
+    proc = run_cli("run", src, out, "-p", "a", "1", "stray", "--prepare-only")
+    assert proc.returncode == 2
+    assert "stray" in proc.stderr
+
+
+def test_prepare_only_needs_no_kernel(run_cli, write_notebook, tmp_path):
+    src = write_notebook(["pass"], kernel="kernel-that-is-not-installed")
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, "-p", "x", "1", "--prepare-only")
+    assert proc.returncode == 0, proc.stderr
+    assert read_valid(out).metadata.kernelspec.name == "kernel-that-is-not-installed"
