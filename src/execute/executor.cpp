@@ -3,6 +3,7 @@
 #include <nbexec/execute/output_builder.hpp>
 
 #include <algorithm>
+#include <sstream>
 
 namespace nbexec::execute {
 
@@ -76,9 +77,10 @@ class CellRun {
       if (deadline) {
         auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now());
         if (left <= milliseconds::zero()) {
+          std::ostringstream seconds;
+          seconds << options_.cell_timeout->count() / 1000.0;
           throw TimeoutError("cell " + std::to_string(index_) + " did not finish within " +
-                             std::to_string(options_.cell_timeout->count() / 1000.0) +
-                             " s (--execution-timeout)");
+                             seconds.str() + " s (--execution-timeout)");
         }
         wait = std::min(wait, left);
       }

@@ -95,9 +95,22 @@ RunResult run_notebook(const RunOptions& options) {
     auto executed = execute::execute_notebook(nb, kernel->connection(), exec);
     result.failure = executed.failure;
     result.cancelled = executed.cancelled;
+    if (executed.cancelled) {
+      // A pod being stopped has a grace period of its own: interrupt the running cell so the
+      // kernel can honour shutdown_request at once, and keep the escalation short.
+      kernel->interrupt();
+      kernel->shutdown(std::chrono::milliseconds(1000));
+    }
+  } catch (const KernelDiedError& error) {
+    // Nothing lost: whatever the cells produced before the kernel's death is on disk before
+    // the error reaches the caller, and the kernel's last words are quoted.
+    kernel->shutdown(std::chrono::milliseconds(2000));
+    saver.save(nb);
+    std::string tail = kernel->stderr_tail();
+    if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
+    throw KernelDiedError(std::string(error.what()) +
+                          (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
   } catch (const Error&) {
-    // Nothing lost: whatever the cells produced before the deadline or the kernel's death is
-    // on disk before the error reaches the caller.
     kernel->shutdown(std::chrono::milliseconds(2000));
     saver.save(nb);
     throw;
