@@ -116,6 +116,13 @@ RunResult run_notebook(const RunOptions& options) {
     throw;
   }
   kernel->shutdown();
+  const auto stats = kernel->connection_stats();
+  if (stats.dropped_invalid + stats.dropped_replayed > 0) {
+    log_line(options, LogLevel::warning,
+             "dropped " + std::to_string(stats.dropped_invalid) + " invalid and " +
+                 std::to_string(stats.dropped_replayed) +
+                 " replayed kernel messages; last reason: " + stats.last_drop_reason);
+  }
   saver.save(nb);
   return result;
 }
