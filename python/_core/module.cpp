@@ -16,6 +16,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 namespace py = pybind11;
 
@@ -97,11 +101,41 @@ py::dict run(const std::string& input_path, const std::string& output_path,
     };
   }
 
+  // The run goes on a worker thread so that this (usually the main) thread can look for
+  // signals every 100 ms: Python runs its SIGINT handler only on the main thread, so a
+  // KeyboardInterrupt during a silent long cell would otherwise wait for the cell to end.
   nbexec::RunResult result;
+  std::exception_ptr failure;
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
   {
     py::gil_scoped_release release;
-    result = nbexec::run_notebook(options);
+    std::thread worker([&] {
+      try {
+        result = nbexec::run_notebook(options);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      finished = true;
+      finished_cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!finished) {
+      finished_cv.wait_for(lock, std::chrono::milliseconds(100));
+      if (finished) break;
+      lock.unlock();
+      {
+        py::gil_scoped_acquire gil;
+        check_signals();
+      }
+      lock.lock();
+    }
+    lock.unlock();
+    worker.join();
   }
+  if (failure) std::rethrow_exception(failure);
   py::dict out;
   out["notebook"] = nbexec::notebook::serialize_notebook(result.notebook);
   out["failure"] = result.failure ? failure_to_python(*result.failure) : py::object(py::none());

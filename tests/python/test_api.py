@@ -97,3 +97,23 @@ def test_log_output_goes_to_the_nbexec_logger(write_notebook, tmp_path, caplog):
 def test_list_kernelspecs_finds_ipykernel():
     names = [k["name"] for k in nbexec.list_kernelspecs()]
     assert "python3" in names
+
+
+def test_keyboard_interrupt_stops_a_silent_cell_and_saves(write_notebook, tmp_path):
+    import os
+    import signal
+
+    src = write_notebook(["print('first')", "import time; time.sleep(60)", "print('never')"])
+    out = tmp_path / "out.ipynb"
+    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            nbexec.execute_notebook(src, out)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 10
+    saved = read_valid(out)
+    assert stream_text(code_cells(saved)[0]) == "first\n"
+    assert code_cells(saved)[2].outputs == []
