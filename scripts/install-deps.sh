@@ -12,6 +12,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config git ca-certificates \
   python3 python3-dev python3-venv python3-pip \
   nlohmann-json3-dev libyaml-cpp-dev cppzmq-dev libzmq3-dev libssl-dev catch2 libcli11-dev \
+  clang-format \
   >/dev/null
 
 PYTHON="${PYTHON:-python3}"

@@ -3,6 +3,7 @@
 # the Python suite (pytest: CLI and API on a real ipykernel, nbformat/papermill oracles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/check-format.sh
 bash scripts/build.sh --tests
 export PATH="$PWD/.venv/bin:$PATH"
 ctest --test-dir build/python --output-on-failure -j2

@@ -20,8 +20,8 @@ struct RunOptions {
   std::filesystem::path input_path;   // "-" reads standard input
   std::filesystem::path output_path;  // "-" writes standard output; empty writes nothing
   params::Parameters parameters = params::Parameters::object();
-  std::string kernel_name;  // empty: the notebook's metadata.kernelspec.name
-  std::string language;     // empty: the notebook's language, else the kernel's
+  std::string kernel_name;                   // empty: the notebook's metadata.kernelspec.name
+  std::string language;                      // empty: the notebook's language, else the kernel's
   std::optional<std::filesystem::path> cwd;  // the kernel's working directory
   std::chrono::milliseconds start_timeout{60000};
   std::optional<std::chrono::milliseconds> execution_timeout;  // per cell

@@ -31,10 +31,14 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 
 const char* level_name(nbexec::LogLevel level) {
   switch (level) {
-    case nbexec::LogLevel::debug: return "DEBUG";
-    case nbexec::LogLevel::info: return "INFO";
-    case nbexec::LogLevel::warning: return "WARNING";
-    case nbexec::LogLevel::error: return "ERROR";
+    case nbexec::LogLevel::debug:
+      return "DEBUG";
+    case nbexec::LogLevel::info:
+      return "INFO";
+    case nbexec::LogLevel::warning:
+      return "WARNING";
+    case nbexec::LogLevel::error:
+      return "ERROR";
   }
   return "INFO";
 }
@@ -51,8 +55,8 @@ py::object failure_to_python(const nbexec::execute::CellFailure& failure) {
   return std::move(out);
 }
 
-py::dict run(const std::string& input_path, const std::string& output_path,
-             py::object parameters, const std::string& kernel_name, const std::string& language,
+py::dict run(const std::string& input_path, const std::string& output_path, py::object parameters,
+             const std::string& kernel_name, const std::string& language,
              std::optional<std::string> cwd, double start_timeout,
              std::optional<double> execution_timeout, bool allow_errors, bool report_mode,
              bool prepare_only, bool log_output, std::optional<std::string> env_prefix,
@@ -191,8 +195,8 @@ PYBIND11_MODULE(_core, m) {
   // Exception types live as long as the interpreter: held as raw references on purpose, so no
   // static destructor touches Python after finalization.
   auto make = [&m](const char* name, PyObject* base) {
-    PyObject* type = PyErr_NewException((std::string("nbexec._core.") + name).c_str(), base,
-                                        nullptr);
+    PyObject* type =
+        PyErr_NewException((std::string("nbexec._core.") + name).c_str(), base, nullptr);
     if (!type) throw py::error_already_set();
     m.attr(name) = py::handle(type);
     return type;

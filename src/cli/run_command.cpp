@@ -129,15 +129,17 @@ Action add_run_command(CLI::App& app) {
   command->add_option("OUTPUT", args->output,
                       "Where to write the executed notebook; - writes standard output; "
                       "omitted: nothing is written");
-  command->add_option("-p,--parameters", args->parameters,
-                      "Parameter NAME VALUE; VALUE is read as int, float, True/False/None, "
-                      "else string (papermill's rules). Repeatable")
+  command
+      ->add_option("-p,--parameters", args->parameters,
+                   "Parameter NAME VALUE; VALUE is read as int, float, True/False/None, "
+                   "else string (papermill's rules). Repeatable")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false)
       ->type_name("NAME VALUE");
-  command->add_option("-r,--parameters_raw", args->parameters_raw,
-                      "Parameter NAME VALUE kept as a string. Repeatable")
+  command
+      ->add_option("-r,--parameters_raw", args->parameters_raw,
+                   "Parameter NAME VALUE kept as a string. Repeatable")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false)

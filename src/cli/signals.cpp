@@ -7,8 +7,8 @@ namespace nbexec::cli {
 namespace {
 std::atomic<bool> g_cancelled{false};
 volatile std::sig_atomic_t g_signal = 0;
-struct sigaction g_old_int{};
-struct sigaction g_old_term{};
+struct sigaction g_old_int {};
+struct sigaction g_old_term {};
 
 extern "C" void on_signal(int signal_number) {
   g_signal = signal_number;
@@ -17,7 +17,7 @@ extern "C" void on_signal(int signal_number) {
 }  // namespace
 
 SignalGuard::SignalGuard() {
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &g_old_int);
@@ -29,8 +29,12 @@ SignalGuard::~SignalGuard() {
   sigaction(SIGTERM, &g_old_term, nullptr);
 }
 
-const std::atomic<bool>& SignalGuard::cancelled() const { return g_cancelled; }
+const std::atomic<bool>& SignalGuard::cancelled() const {
+  return g_cancelled;
+}
 
-int SignalGuard::signal_number() const { return g_signal; }
+int SignalGuard::signal_number() const {
+  return g_signal;
+}
 
 }  // namespace nbexec::cli

@@ -56,18 +56,18 @@ class CellRun {
     cell["metadata"]["execution"] = json::object();
     builder_.begin_cell(cell, index_);
 
-    const std::string msg_id = kernel_.send_request(
-        protocol::Channel::shell, "execute_request",
-        json{{"code", source},
-             {"silent", false},
-             {"store_history", true},
-             {"user_expressions", json::object()},
-             {"allow_stdin", false},
-             {"stop_on_error", stop_on_error}});
+    const std::string msg_id = kernel_.send_request(protocol::Channel::shell, "execute_request",
+                                                    json{{"code", source},
+                                                         {"silent", false},
+                                                         {"store_history", true},
+                                                         {"user_expressions", json::object()},
+                                                         {"allow_stdin", false},
+                                                         {"stop_on_error", stop_on_error}});
 
-    const auto deadline = options_.cell_timeout
-                              ? std::optional<steady::time_point>(steady::now() + *options_.cell_timeout)
-                              : std::nullopt;
+    const auto deadline =
+        options_.cell_timeout
+            ? std::optional<steady::time_point>(steady::now() + *options_.cell_timeout)
+            : std::nullopt;
     json reply;
     bool have_reply = false;
     bool idle = false;
@@ -87,8 +87,7 @@ class CellRun {
       auto incoming = kernel_.receive(wait);
       if (!incoming) {
         if (!kernel_.kernel_alive()) {
-          throw KernelDiedError("the kernel died while executing cell " +
-                                std::to_string(index_));
+          throw KernelDiedError("the kernel died while executing cell " + std::to_string(index_));
         }
         continue;
       }

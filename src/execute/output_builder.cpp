@@ -44,9 +44,8 @@ json output_from_message(const std::string& msg_type, const json& content) {
     return json{{"output_type", "error"},
                 {"ename", content.value("ename", std::string())},
                 {"evalue", content.value("evalue", std::string())},
-                {"traceback", traceback != content.end() && traceback->is_array()
-                                  ? *traceback
-                                  : json::array()}};
+                {"traceback",
+                 traceback != content.end() && traceback->is_array() ? *traceback : json::array()}};
   }
   return json();
 }

@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 class Fd {
  public:
@@ -46,8 +48,7 @@ void write_all(int fd, const std::string& text, const fs::path& path) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      throw KernelError("cannot write connection file " + path.string() + ": " +
-                        errno_text(errno));
+      throw KernelError("cannot write connection file " + path.string() + ": " + errno_text(errno));
     }
     done += static_cast<std::size_t>(n);
   }

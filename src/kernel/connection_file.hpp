@@ -21,8 +21,7 @@ struct ConnectionFile {
 // widened and narrowed later), a fresh key, hmac-sha256, and free loopback ports for tcp or
 // unused "<file stem>-ipc-N" socket names for ipc. Throws KernelError.
 ConnectionFile create_connection_file(const std::filesystem::path& dir,
-                                      const std::string& transport,
-                                      const std::string& kernel_name);
+                                      const std::string& transport, const std::string& kernel_name);
 
 // Removes the file and, for ipc, the socket files the kernel bound. Never throws.
 void remove_connection_file(const ConnectionFile& file) noexcept;

@@ -59,7 +59,9 @@ namespace {
 bool ident_start(char c) {
   return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+bool ident_char(char c) {
+  return ident_start(c) || (c >= '0' && c <= '9');
+}
 }  // namespace
 
 std::string substitute_template(

@@ -30,9 +30,9 @@ std::filesystem::path jupyter_runtime_dir();
 
 // Python's string.Template(value).safe_substitute(): "$$" -> "$", "$name" and "${name}"
 // replaced when `lookup` knows the name, anything else left exactly as written.
-std::string substitute_template(std::string_view value,
-                                const std::function<std::optional<std::string>(std::string_view)>&
-                                    lookup);
+std::string substitute_template(
+    std::string_view value,
+    const std::function<std::optional<std::string>(std::string_view)>& lookup);
 
 // The current environment as a map.
 std::map<std::string, std::string> current_environment();

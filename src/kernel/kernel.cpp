@@ -125,9 +125,9 @@ void Kernel::Impl::shutdown(std::chrono::milliseconds grace, bool polite) noexce
 
 void Kernel::Impl::fail_died(const char* when) {
   process->reap();  // completes the stderr tail
-  throw KernelDiedError("kernel '" + spec.name + "' (pid " + std::to_string(process->pid()) +
-                        ") " + process->describe_exit() + " " + when + ". Command: " +
-                        join_argv(argv) + "." + quote_tail(process->stderr_tail()));
+  throw KernelDiedError("kernel '" + spec.name + "' (pid " + std::to_string(process->pid()) + ") " +
+                        process->describe_exit() + " " + when + ". Command: " + join_argv(argv) +
+                        "." + quote_tail(process->stderr_tail()));
 }
 
 void Kernel::Impl::handshake(std::chrono::milliseconds timeout) {
@@ -147,9 +147,8 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout) {
     if (now >= deadline) {
       throw TimeoutError("kernel '" + spec.name + "' did not " +
                          (replied ? "publish on iopub" : "answer kernel_info_request") +
-                         " within " + format_duration(timeout) +
-                         " (start timeout). Command: " + join_argv(argv) + "." +
-                         quote_tail(process->stderr_tail()));
+                         " within " + format_duration(timeout) + " (start timeout). Command: " +
+                         join_argv(argv) + "." + quote_tail(process->stderr_tail()));
     }
     auto wait = std::min<Clock::duration>(50ms, deadline - now);
     auto incoming = connection->receive(std::chrono::ceil<std::chrono::milliseconds>(wait));
@@ -205,14 +204,12 @@ std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOption
   impl->log = options.log;
 
   std::filesystem::path runtime_dir = detail::ensure_runtime_dir();
-  impl->connection_file =
-      detail::create_connection_file(runtime_dir, options.transport, spec.name);
+  impl->connection_file = detail::create_connection_file(runtime_dir, options.transport, spec.name);
   impl->argv = launch_argv(spec, impl->connection_file.path);
 
   detail::SpawnRequest request;
   request.argv = impl->argv;
-  request.env =
-      detail::kernel_environment(spec.env, spec.language, detail::current_environment());
+  request.env = detail::kernel_environment(spec.env, spec.language, detail::current_environment());
   request.cwd = options.cwd;
   impl->note("starting kernel '" + spec.name + "': " + join_argv(impl->argv));
   impl->process = detail::Process::spawn(request);
@@ -230,13 +227,21 @@ Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Kernel::~Kernel() = default;
 
-protocol::KernelConnection& Kernel::connection() { return *impl_->connection; }
+protocol::KernelConnection& Kernel::connection() {
+  return *impl_->connection;
+}
 
-const nlohmann::json& Kernel::kernel_info() const { return impl_->kernel_info; }
+const nlohmann::json& Kernel::kernel_info() const {
+  return impl_->kernel_info;
+}
 
-const KernelSpec& Kernel::spec() const { return impl_->spec; }
+const KernelSpec& Kernel::spec() const {
+  return impl_->spec;
+}
 
-int Kernel::pid() const { return impl_->process->pid(); }
+int Kernel::pid() const {
+  return impl_->process->pid();
+}
 
 void Kernel::interrupt() {
   if (impl_->spec.interrupt_mode == "message") {
@@ -246,11 +251,17 @@ void Kernel::interrupt() {
   }
 }
 
-void Kernel::shutdown(std::chrono::milliseconds grace) { impl_->shutdown(grace, true); }
+void Kernel::shutdown(std::chrono::milliseconds grace) {
+  impl_->shutdown(grace, true);
+}
 
-std::string Kernel::stderr_tail() const { return impl_->process->stderr_tail(); }
+std::string Kernel::stderr_tail() const {
+  return impl_->process->stderr_tail();
+}
 
-ConnectionStats Kernel::connection_stats() const { return impl_->connection->stats(); }
+ConnectionStats Kernel::connection_stats() const {
+  return impl_->connection->stats();
+}
 
 const std::filesystem::path& Kernel::connection_file() const {
   return impl_->connection_file.path;

@@ -33,8 +33,7 @@ std::string spec_file_name(const fs::path& resource_dir) {
   throw KernelError("invalid kernelspec " + spec_file_name(resource_dir) + ": " + what);
 }
 
-std::string optional_string(const json& document, const char* key,
-                            const fs::path& resource_dir) {
+std::string optional_string(const json& document, const char* key, const fs::path& resource_dir) {
   auto it = document.find(key);
   if (it == document.end() || it->is_null()) return {};
   if (!it->is_string()) bad_spec(resource_dir, std::string("'") + key + "' must be a string");
@@ -194,10 +193,10 @@ KernelSpec find_kernelspec(std::string_view name, const std::vector<fs::path>& s
     for (auto& entry : kernels_in(folder)) found.insert(entry.first);
   }
   std::vector<std::string> found_names(found.begin(), found.end());
-  std::string message = "No such kernel named '" + std::string(name) + "'. Searched: " +
-                        (searched.empty() ? std::string("(no folders)") : join(searched)) +
-                        ". Kernels found: " +
-                        (found.empty() ? std::string("(none)") : join(found_names)) + ".";
+  std::string message =
+      "No such kernel named '" + std::string(name) +
+      "'. Searched: " + (searched.empty() ? std::string("(no folders)") : join(searched)) +
+      ". Kernels found: " + (found.empty() ? std::string("(none)") : join(found_names)) + ".";
   if (wanted == "python3") {
     message += " Install one with: python3 -m ipykernel install --user";
   }

@@ -63,8 +63,8 @@ bool prefer_environment(const std::optional<fs::path>& env_prefix) {
   if (fs::exists(*env_prefix / "pyvenv.cfg", ec) && owned_by_me(*env_prefix)) return true;
   auto conda_prefix = detail::get_env("CONDA_PREFIX");
   auto conda_env = detail::get_env("CONDA_DEFAULT_ENV", false).value_or("base");
-  return conda_prefix && env_prefix->string().starts_with(*conda_prefix) &&
-         conda_env != "base" && owned_by_me(*env_prefix);
+  return conda_prefix && env_prefix->string().starts_with(*conda_prefix) && conda_env != "base" &&
+         owned_by_me(*env_prefix);
 }
 
 fs::path strip_trailing_separators(std::string text) {

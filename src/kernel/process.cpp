@@ -39,8 +39,8 @@ std::string resolve_program(const SpawnRequest& request) {
                                : get_env("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
   auto found = find_on_path(program, path_value);
   if (!found) {
-    throw KernelError("cannot start the kernel: '" + program +
-                      "' was not found on PATH (" + path_value + ")");
+    throw KernelError("cannot start the kernel: '" + program + "' was not found on PATH (" +
+                      path_value + ")");
   }
   return found->string();
 }
@@ -153,12 +153,13 @@ std::unique_ptr<Process> Process::spawn(const SpawnRequest& request) {
 
   std::unique_ptr<Process> process(new Process());
   process->pid_ = pid;
-  process->stderr_ =
-      std::make_unique<StderrCollector>(stderr_pipe[0], request.stderr_tail_bytes);
+  process->stderr_ = std::make_unique<StderrCollector>(stderr_pipe[0], request.stderr_tail_bytes);
   return process;
 }
 
-Process::~Process() { reap(); }
+Process::~Process() {
+  reap();
+}
 
 void Process::poll_locked() {
   if (exited_) return;
@@ -244,6 +245,8 @@ std::string Process::describe_exit() {
          std::string(::strsignal(exit_status_)) + ")";
 }
 
-std::string Process::stderr_tail() const { return stderr_ ? stderr_->tail() : std::string(); }
+std::string Process::stderr_tail() const {
+  return stderr_ ? stderr_->tail() : std::string();
+}
 
 }  // namespace nbexec::kernel::detail

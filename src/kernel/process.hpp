@@ -15,8 +15,8 @@
 namespace nbexec::kernel::detail {
 
 struct SpawnRequest {
-  std::vector<std::string> argv;                // argv[0] resolved on env's PATH if bare
-  std::map<std::string, std::string> env;       // the complete environment of the child
+  std::vector<std::string> argv;           // argv[0] resolved on env's PATH if bare
+  std::map<std::string, std::string> env;  // the complete environment of the child
   std::optional<std::filesystem::path> cwd;
   std::size_t stderr_tail_bytes = 64 * 1024;
 };
@@ -66,11 +66,11 @@ class Process {
 
   int pid_ = -1;
   mutable std::mutex mutex_;
-  bool exited_ = false;    // exit observed (child may still be a zombie)
+  bool exited_ = false;  // exit observed (child may still be a zombie)
   bool reaped_ = false;
-  bool lost_ = false;      // waitid said ECHILD: someone else reaped it, do not signal
-  int exit_code_ = 0;      // siginfo si_code (CLD_EXITED, CLD_KILLED, ...)
-  int exit_status_ = 0;    // exit status or signal number
+  bool lost_ = false;    // waitid said ECHILD: someone else reaped it, do not signal
+  int exit_code_ = 0;    // siginfo si_code (CLD_EXITED, CLD_KILLED, ...)
+  int exit_status_ = 0;  // exit status or signal number
 
   std::unique_ptr<StderrCollector> stderr_;
 };

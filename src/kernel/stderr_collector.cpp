@@ -15,7 +15,9 @@ StderrCollector::StderrCollector(int fd, std::size_t limit) : fd_(fd), limit_(li
   thread_ = std::thread([this] { run(); });
 }
 
-StderrCollector::~StderrCollector() { stop(); }
+StderrCollector::~StderrCollector() {
+  stop();
+}
 
 void StderrCollector::stop() noexcept {
   std::lock_guard lock(stop_mutex_);

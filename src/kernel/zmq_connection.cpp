@@ -161,7 +161,9 @@ std::optional<protocol::Incoming> ZmqConnection::receive(std::chrono::millisecon
   }
 }
 
-bool ZmqConnection::kernel_alive() { return alive_ ? alive_() : true; }
+bool ZmqConnection::kernel_alive() {
+  return alive_ ? alive_() : true;
+}
 
 bool ZmqConnection::heartbeat(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

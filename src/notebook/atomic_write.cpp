@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string os_reason(int error) { return std::generic_category().message(error); }
+std::string os_reason(int error) {
+  return std::generic_category().message(error);
+}
 
 // Returns 0 or the errno of the failed write.
 int write_all(int fd, const std::string& text) {
@@ -73,8 +75,7 @@ TempFile create_temp_next_to(const fs::path& target, const std::string& name) {
       throw NotebookError("cannot write " + name + ": cannot create a temporary file in " +
                           dir.string() + ": " + os_reason(errno));
   }
-  throw NotebookError("cannot write " + name + ": no free temporary file name in " +
-                      dir.string());
+  throw NotebookError("cannot write " + name + ": no free temporary file name in " + dir.string());
 }
 
 // Devices and FIFOs (e.g. /dev/stdout) cannot be renamed over; they are written in place.

@@ -67,10 +67,14 @@ class Reader {
     if (at_end()) fail(pos_, "expecting a value, found the end of the text");
     const char c = text_[pos_];
     switch (c) {
-      case '{': return parse_object(depth + 1);
-      case '[': return parse_array(depth + 1);
-      case '"': return json(parse_string());
-      default: break;
+      case '{':
+        return parse_object(depth + 1);
+      case '[':
+        return parse_array(depth + 1);
+      case '"':
+        return json(parse_string());
+      default:
+        break;
     }
     if (consume_literal("true")) return json(true);
     if (consume_literal("false")) return json(false);
@@ -150,10 +154,14 @@ class Reader {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_++];
       value <<= 4;
-      if (c >= '0' && c <= '9') value |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') value |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') value |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else fail(escape_start, "invalid \\u escape");
+      if (c >= '0' && c <= '9')
+        value |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        value |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        value |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else
+        fail(escape_start, "invalid \\u escape");
     }
     return value;
   }
@@ -182,16 +190,34 @@ class Reader {
     if (at_end()) fail(escape_start, "unterminated string");
     const char c = text_[pos_++];
     switch (c) {
-      case '"': out.push_back('"'); return;
-      case '\\': out.push_back('\\'); return;
-      case '/': out.push_back('/'); return;
-      case 'b': out.push_back('\b'); return;
-      case 'f': out.push_back('\f'); return;
-      case 'n': out.push_back('\n'); return;
-      case 'r': out.push_back('\r'); return;
-      case 't': out.push_back('\t'); return;
-      case 'u': break;
-      default: fail(escape_start, "invalid escape \\" + std::string(1, c));
+      case '"':
+        out.push_back('"');
+        return;
+      case '\\':
+        out.push_back('\\');
+        return;
+      case '/':
+        out.push_back('/');
+        return;
+      case 'b':
+        out.push_back('\b');
+        return;
+      case 'f':
+        out.push_back('\f');
+        return;
+      case 'n':
+        out.push_back('\n');
+        return;
+      case 'r':
+        out.push_back('\r');
+        return;
+      case 't':
+        out.push_back('\t');
+        return;
+      case 'u':
+        break;
+      default:
+        fail(escape_start, "invalid escape \\" + std::string(1, c));
     }
     std::uint32_t cp = parse_hex4(escape_start);
     if (cp >= 0xD800 && cp <= 0xDBFF) {

@@ -19,8 +19,8 @@ std::string python_float_repr(double value) {
   // to_chars without a precision gives the shortest digits that round-trip, as Python's repr;
   // only the layout differs, so take the digits and exponent and lay them out Python's way.
   char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
-                                    std::chars_format::scientific);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
   const std::size_t e = sci.find('e');
   std::string_view mantissa = sci.substr(0, e);
@@ -75,8 +75,9 @@ void PythonJsonWriter::value(const nlohmann::json& v, int depth) {
   using value_t = nlohmann::json::value_t;
   switch (v.type()) {
     case value_t::object:
-      object(v, depth, [](const std::string&) { return true; },
-             [this](const std::string&, const nlohmann::json& m, int d) { value(m, d); });
+      object(
+          v, depth, [](const std::string&) { return true; },
+          [this](const std::string&, const nlohmann::json& m, int d) { value(m, d); });
       return;
     case value_t::array:
       array(v, depth, [this](const nlohmann::json& item, int d) { value(item, d); });
@@ -133,13 +134,27 @@ void PythonJsonWriter::string(std::string_view text) {
     }
     ++i;
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      case '\b': out_ += "\\b"; break;
-      case '\f': out_ += "\\f"; break;
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      case '\b':
+        out_ += "\\b";
+        break;
+      case '\f':
+        out_ += "\\f";
+        break;
       default:
         out_ += "\\u00";
         out_ += hex[c >> 4];

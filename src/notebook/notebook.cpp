@@ -39,9 +39,13 @@ Notebook::Notebook()
 
 Notebook::Notebook(json document) : doc_(std::move(document)) {}
 
-int Notebook::nbformat() const { return int_field(doc_, "nbformat"); }
+int Notebook::nbformat() const {
+  return int_field(doc_, "nbformat");
+}
 
-int Notebook::nbformat_minor() const { return int_field(doc_, "nbformat_minor"); }
+int Notebook::nbformat_minor() const {
+  return int_field(doc_, "nbformat_minor");
+}
 
 std::string Notebook::kernel_name() const {
   const auto it = doc_.find("metadata");

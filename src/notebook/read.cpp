@@ -72,16 +72,15 @@ class NotebookParser {
     // A missing minor version reads as 0, as nbformat does.
     const auto minor = doc.find("nbformat_minor");
     if (minor != doc.end() && (!minor->is_number_integer() || *minor < 0))
-      fail("/nbformat_minor", std::string("expected a non-negative integer, found ") +
-                                  (minor->is_number_integer() ? "a negative one"
-                                                              : describe_type(*minor)));
+      fail("/nbformat_minor",
+           std::string("expected a non-negative integer, found ") +
+               (minor->is_number_integer() ? "a negative one" : describe_type(*minor)));
   }
 
   // nbformat's rejoin_lines: text-like mime data given as a list of lines becomes one string.
   static void join_mimebundle(json& bundle) {
     for (auto it = bundle.begin(); it != bundle.end(); ++it) {
-      if (!is_json_mime(it.key()) && it->is_array() && all_strings(*it))
-        *it = join_lines(*it);
+      if (!is_json_mime(it.key()) && it->is_array() && all_strings(*it)) *it = join_lines(*it);
     }
   }
 
@@ -151,8 +150,7 @@ std::string read_all(int fd, const std::string& name) {
     } else if (n == 0) {
       return text;
     } else if (errno != EINTR) {
-      throw NotebookError("cannot read " + name + ": " +
-                          std::generic_category().message(errno));
+      throw NotebookError("cannot read " + name + ": " + std::generic_category().message(errno));
     }
   }
 }

@@ -80,8 +80,8 @@ void Validator::allowed(const json& obj, const std::string& path,
       add(child_path(path, "id"), "unexpected property: cell ids need nbformat_minor 5 or more");
     else
       add(child_path(path, it.key()), "unexpected property (the nbformat 4." +
-                                          std::to_string(minor_) + " schema has no \"" +
-                                          it.key() + "\" here)");
+                                          std::to_string(minor_) + " schema has no \"" + it.key() +
+                                          "\" here)");
   }
 }
 

@@ -9,9 +9,8 @@ namespace nbexec::notebook::detail {
 namespace {
 
 std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -194,9 +193,9 @@ void Validator::unique_ids(const json& cells) {
     if (id == c.end() || !id->is_string()) continue;
     const auto [it, fresh] = first_use.emplace(id->get<std::string>(), i);
     if (!fresh)
-      add(child_path(child_path("/cells", i), "id"),
-          "duplicate cell id \"" + it->first + "\" (first used by /cells/" +
-              std::to_string(it->second) + ")");
+      add(child_path(child_path("/cells", i), "id"), "duplicate cell id \"" + it->first +
+                                                         "\" (first used by /cells/" +
+                                                         std::to_string(it->second) + ")");
   }
 }
 

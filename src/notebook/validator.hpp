@@ -25,9 +25,11 @@ bool python_anchored_match(std::string_view s, Matches matches) {
   return matches(s) || (s.ends_with('\n') && matches(s.substr(0, s.size() - 1)));
 }
 
-inline bool no_newline(std::string_view s) { return s.find('\n') == std::string_view::npos; }
+inline bool no_newline(std::string_view s) {
+  return s.find('\n') == std::string_view::npos;
+}
 
-bool is_cell_id_text(std::string_view s);         // ^[a-zA-Z0-9-_]+$
+bool is_cell_id_text(std::string_view s);          // ^[a-zA-Z0-9-_]+$
 bool is_json_mime_pattern(std::string_view mime);  // ^application/(.*\+)?json$
 bool is_multiline_string(const json& v);           // a string or an array of strings
 

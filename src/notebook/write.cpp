@@ -9,7 +9,9 @@ namespace {
 
 using detail::PythonJsonWriter;
 
-bool keep_all(const std::string&) { return true; }
+bool keep_all(const std::string&) {
+  return true;
+}
 
 // Writes the document as nbformat's JSONWriter.writes does: split_lines, then strip_transient,
 // then json.dumps. The splitting happens while writing instead of on a deep copy, so saving

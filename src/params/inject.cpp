@@ -82,7 +82,7 @@ InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& paramet
   const auto minor = nb.document().find("nbformat_minor");
   json cell = notebook::new_code_cell(
       source, minor != nb.document().end() && minor->is_number_integer() ? minor->get<int>()
-                                                                          : kCurrentMinor);
+                                                                         : kCurrentMinor);
   cell["metadata"]["tags"] = json::array({"injected-parameters"});
   if (report_mode) cell["metadata"]["jupyter"]["source_hidden"] = true;
 
@@ -105,8 +105,7 @@ InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& paramet
   if (!metadata.contains("papermill") || !metadata["papermill"].is_object()) {
     metadata["papermill"] = json::object();
   }
-  metadata["papermill"]["parameters"] =
-      parameters.is_null() ? json::object() : json(parameters);
+  metadata["papermill"]["parameters"] = parameters.is_null() ? json::object() : json(parameters);
   return result;
 }
 

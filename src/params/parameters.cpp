@@ -43,7 +43,9 @@ std::string yaml_bytes_to_utf8(const std::string& bytes, const std::string& orig
   return out;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 }  // namespace
 

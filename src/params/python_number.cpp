@@ -2,13 +2,13 @@
 
 #include "params/utf8.hpp"
 
+#include <locale.h>
 #include <array>
 #include <charconv>
 #include <clocale>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <locale.h>
 
 namespace nbexec::params::detail {
 namespace {
@@ -24,7 +24,9 @@ constexpr std::array<char32_t, 65> kDecimalZeros = {
     0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec,
     0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0};
 
-bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_ascii_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 // CPython's _PyUnicode_TransformDecimalAndSpaceToASCII followed by the ASCII whitespace strip
 // that int() and float() apply: Unicode spaces become ' ', Unicode digits their ASCII digit,
@@ -61,7 +63,9 @@ int digit_value(char c) {
   return 99;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Underscores only between two digits, as PEP 515 allows in int() and float().
 bool underscores_well_placed(std::string_view s) {
@@ -109,10 +113,9 @@ std::optional<PythonInt> python_int(std::string_view text, int base) {
     const int value = digit_value(s[i]);
     if (value >= base) return std::nullopt;
     ++digits;
-    if (!overflow && (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(base),
-                                             &magnitude) ||
-                      __builtin_add_overflow(magnitude, static_cast<std::uint64_t>(value),
-                                             &magnitude))) {
+    if (!overflow &&
+        (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(base), &magnitude) ||
+         __builtin_add_overflow(magnitude, static_cast<std::uint64_t>(value), &magnitude))) {
       overflow = true;
     }
   }
@@ -190,9 +193,8 @@ std::string python_float_repr(double value) {
 
   // Shortest round-trip digits, the same digits Python's repr picks.
   std::array<char, 64> buffer{};
-  const auto [end, ec] =
-      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                    std::chars_format::scientific);
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                       std::chars_format::scientific);
   (void)ec;
   const std::string_view sci(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
   std::string out = value < 0 ? "-" : "";

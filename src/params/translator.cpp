@@ -24,8 +24,8 @@ std::string unicode_escape(std::string_view utf8) {
   std::size_t bad = 0;
   const auto decoded = decode_utf8(utf8, &bad);
   if (!decoded) {
-    throw ParameterError("string parameter value is not valid UTF-8 (byte " +
-                         std::to_string(bad) + "): cannot render it");
+    throw ParameterError("string parameter value is not valid UTF-8 (byte " + std::to_string(bad) +
+                         "): cannot render it");
   }
   // CPython's unicode_escape codec, case by case.
   std::string out;
@@ -86,13 +86,17 @@ std::string Translator::codify(const Parameters& parameters, std::string_view te
   return content;
 }
 
-std::string Translator::translate_raw_str(std::string_view text) const { return std::string(text); }
+std::string Translator::translate_raw_str(std::string_view text) const {
+  return std::string(text);
+}
 
 std::string Translator::translate_escaped_str(std::string_view text) const {
   std::string out = "\"";
   for (const char c : unicode_escape(text)) {
-    if (c == '"') out += "\\\"";
-    else out.push_back(c);
+    if (c == '"')
+      out += "\\\"";
+    else
+      out.push_back(c);
   }
   return out + "\"";
 }
@@ -101,7 +105,9 @@ std::string Translator::translate_str(std::string_view text) const {
   return translate_escaped_str(text);
 }
 
-std::string Translator::translate_none() const { return translate_raw_str("None"); }
+std::string Translator::translate_none() const {
+  return translate_raw_str("None");
+}
 
 std::string Translator::translate_int(const nlohmann::ordered_json& value) const {
   return translate_raw_str(value.dump());
@@ -111,7 +117,9 @@ std::string Translator::translate_float(double value) const {
   return translate_raw_str(python_float_repr(value));
 }
 
-std::string Translator::translate_bool(bool value) const { return value ? "true" : "false"; }
+std::string Translator::translate_bool(bool value) const {
+  return value ? "true" : "false";
+}
 
 std::string Translator::translate_dict(const nlohmann::ordered_json& /*value*/) const {
   throw ParameterError("dict parameter values cannot be rendered for " +

@@ -42,9 +42,8 @@ void check_characters(std::string_view text, const std::string& origin) {
     const std::string_view before = text.substr(0, byte_offset);
     const auto line = std::count(before.begin(), before.end(), '\n') + 1;
     const auto line_start = before.rfind('\n');
-    const auto column = (line_start == std::string_view::npos ? byte_offset
-                                                             : byte_offset - line_start - 1) +
-                        1;
+    const auto column =
+        (line_start == std::string_view::npos ? byte_offset : byte_offset - line_start - 1) + 1;
     return origin + ": line " + std::to_string(line) + ", column " + std::to_string(column);
   };
   if (!decoded) throw ParameterError(where(bad) + ": the YAML text is not valid UTF-8");
@@ -72,10 +71,14 @@ std::string shorten(const std::string& text, std::size_t limit = 60) {
 
 const char* kind_name(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return "a scalar";
-    default: return "null";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    default:
+      return "null";
   }
 }
 
@@ -134,8 +137,7 @@ class Converter {
   static bool is_plain(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }
 
   static bool is_merge_key(const YAML::Node& key) {
-    return (is_plain(key) && key.Scalar() == "<<") ||
-           key.Tag() == std::string(kYamlTag) + "merge";
+    return (is_plain(key) && key.Scalar() == "<<") || key.Tag() == std::string(kYamlTag) + "merge";
   }
 
   // SafeConstructor.flatten_mapping: entries merged in through "<<" come first (for a list of
@@ -184,11 +186,16 @@ class Converter {
     if (is_plain(key) && key.Scalar() == "=") return "=";
     const Json value = convert(key, depth + 1);
     switch (value.type()) {
-      case Json::value_t::string: return value.get<std::string>();
-      case Json::value_t::null: return "None";
-      case Json::value_t::boolean: return value.get<bool>() ? "True" : "False";
-      case Json::value_t::number_float: return detail::python_float_repr(value.get<double>());
-      default: return value.dump();
+      case Json::value_t::string:
+        return value.get<std::string>();
+      case Json::value_t::null:
+        return "None";
+      case Json::value_t::boolean:
+        return value.get<bool>() ? "True" : "False";
+      case Json::value_t::number_float:
+        return detail::python_float_repr(value.get<double>());
+      default:
+        return value.dump();
     }
   }
 
@@ -198,14 +205,24 @@ class Converter {
     std::string_view kind;
     if (tag == "?" || ((tag == "!" || tag == kYamlTag) && has_non_specific_tag(node))) {
       switch (detail::resolve_plain_scalar(text)) {
-        case detail::ScalarKind::null: return nullptr;
-        case detail::ScalarKind::boolean: kind = "bool"; break;
-        case detail::ScalarKind::integer: kind = "int"; break;
-        case detail::ScalarKind::floating: kind = "float"; break;
-        case detail::ScalarKind::merge: fail(node, "'<<' (a YAML merge key) cannot be a value");
+        case detail::ScalarKind::null:
+          return nullptr;
+        case detail::ScalarKind::boolean:
+          kind = "bool";
+          break;
+        case detail::ScalarKind::integer:
+          kind = "int";
+          break;
+        case detail::ScalarKind::floating:
+          kind = "float";
+          break;
+        case detail::ScalarKind::merge:
+          fail(node, "'<<' (a YAML merge key) cannot be a value");
         case detail::ScalarKind::value:
           fail(node, "'=' (the YAML value key) cannot be a value; quote it");
-        case detail::ScalarKind::string: kind = "str"; break;
+        case detail::ScalarKind::string:
+          kind = "str";
+          break;
       }
     } else if (tag == "!") {
       kind = "str";

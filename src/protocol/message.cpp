@@ -24,9 +24,15 @@ std::string string_field(const json& dict, const char* key) {
 
 }  // namespace
 
-std::string Message::msg_type() const { return string_field(header, "msg_type"); }
-std::string Message::msg_id() const { return string_field(header, "msg_id"); }
-std::string Message::parent_msg_id() const { return string_field(parent_header, "msg_id"); }
+std::string Message::msg_type() const {
+  return string_field(header, "msg_type");
+}
+std::string Message::msg_id() const {
+  return string_field(header, "msg_id");
+}
+std::string Message::parent_msg_id() const {
+  return string_field(parent_header, "msg_id");
+}
 
 std::string new_msg_id() {
   std::array<unsigned char, 16> bytes{};

@@ -18,8 +18,8 @@ namespace nbexec::protocol {
 namespace {
 
 struct Scheme {
-  std::string_view name;    // as in a connection file
-  const char* digest;       // OpenSSL digest name
+  std::string_view name;  // as in a connection file
+  const char* digest;     // OpenSSL digest name
 };
 
 // jupyter_client accepts "hmac-" followed by any hashlib constructor name; these are the ones
@@ -98,8 +98,7 @@ Signer::Signer(std::string_view signature_scheme, std::string key) {
   if (!impl->keyed) throw ProtocolError("cannot create an HMAC context: " + openssl_error());
 
   std::array<OSSL_PARAM, 2> params{
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(scheme->digest),
-                                       0),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(scheme->digest), 0),
       OSSL_PARAM_construct_end()};
   const auto* key_bytes = reinterpret_cast<const unsigned char*>(key.data());
   if (EVP_MAC_init(impl->keyed.get(), key_bytes, key.size(), params.data()) != 1) {
@@ -119,7 +118,9 @@ Signer::~Signer() = default;
 Signer::Signer(Signer&&) noexcept = default;
 Signer& Signer::operator=(Signer&&) noexcept = default;
 
-bool Signer::enabled() const noexcept { return impl_ != nullptr; }
+bool Signer::enabled() const noexcept {
+  return impl_ != nullptr;
+}
 
 std::size_t Signer::signature_length() const noexcept {
   return impl_ ? impl_->digest_size * 2 : 0;
@@ -143,8 +144,7 @@ std::string Signer::sign(const std::vector<std::string_view>& parts) const {
   return detail::to_hex(digest.data(), size);
 }
 
-bool Signer::verify(std::string_view signature,
-                    const std::vector<std::string_view>& parts) const {
+bool Signer::verify(std::string_view signature, const std::vector<std::string_view>& parts) const {
   if (!impl_) return true;
   // Length and alphabet are public (every valid signature shares them), so checking them
   // first leaks nothing; only the comparison of the digest itself must be constant time.

@@ -12,8 +12,7 @@ namespace nbexec::protocol {
 
 namespace {
 
-constexpr std::array<const char*, 4> dict_names{"header", "parent_header", "metadata",
-                                                "content"};
+constexpr std::array<const char*, 4> dict_names{"header", "parent_header", "metadata", "content"};
 // signature + the four dicts.
 constexpr std::size_t min_frames_after_delimiter = 5;
 
@@ -92,8 +91,7 @@ json unpack(const std::string& frame, const char* name) {
 void require_string(const json& header, const char* key) {
   auto it = header.find(key);
   if (it == header.end() || !it->is_string()) {
-    throw ProtocolError(std::string("malformed message: header has no string \"") + key +
-                        "\"");
+    throw ProtocolError(std::string("malformed message: header has no string \"") + key + "\"");
   }
 }
 
@@ -134,8 +132,7 @@ Message decode(const std::vector<std::string>& frames, const Signer& signer,
 
   const std::string& signature = body[0];
   check_signature(signature, {body[1], body[2], body[3], body[4]}, signer);
-  if (replay_guard != nullptr && signer.enabled() &&
-      !replay_guard->check_and_remember(signature)) {
+  if (replay_guard != nullptr && signer.enabled() && !replay_guard->check_and_remember(signature)) {
     throw ProtocolError("rejected message: duplicate signature (a replayed message)");
   }
 
@@ -159,10 +156,9 @@ std::vector<std::string> encode_message(const Message& message, const Signer& si
   frames.insert(frames.end(), message.identities.begin(), message.identities.end());
   frames.emplace_back(wire_delimiter);
 
-  std::array<std::string, 4> dicts{pack(message.header, dict_names[0]),
-                                   pack(message.parent_header, dict_names[1]),
-                                   pack(message.metadata, dict_names[2]),
-                                   pack(message.content, dict_names[3])};
+  std::array<std::string, 4> dicts{
+      pack(message.header, dict_names[0]), pack(message.parent_header, dict_names[1]),
+      pack(message.metadata, dict_names[2]), pack(message.content, dict_names[3])};
   frames.push_back(signer.sign({dicts[0], dicts[1], dicts[2], dicts[3]}));
   for (auto& dict : dicts) frames.push_back(std::move(dict));
   frames.insert(frames.end(), message.buffers.begin(), message.buffers.end());

@@ -9,7 +9,9 @@ ProgressiveSaver::ProgressiveSaver(std::filesystem::path path,
     : path_(std::move(path)), min_interval_(min_interval) {}
 
 // Standard output gets the notebook once, at the end; an empty path means "do not write".
-bool ProgressiveSaver::enabled() const { return !path_.empty(); }
+bool ProgressiveSaver::enabled() const {
+  return !path_.empty();
+}
 
 void ProgressiveSaver::save(const notebook::Notebook& nb) {
   if (!enabled()) return;

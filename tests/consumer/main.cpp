@@ -16,7 +16,6 @@ int main() {
   nbexec::params::Parameters parameters;
   parameters["alpha"] = 0.5;
   nbexec::params::inject_parameters(nb, parameters, "python3", "python");
-  std::cout << "nbexec " << nbexec::version << "\n"
-            << nbexec::notebook::serialize_notebook(nb);
+  std::cout << "nbexec " << nbexec::version << "\n" << nbexec::notebook::serialize_notebook(nb);
   return nb.cells().size() == 2 ? 0 : 1;
 }

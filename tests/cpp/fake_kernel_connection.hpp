@@ -17,8 +17,8 @@ using json = nlohmann::json;
 class FakeKernelConnection : public protocol::KernelConnection {
  public:
   // Given the code and the request's msg_id, the messages the kernel answers with.
-  using Script =
-      std::function<std::vector<protocol::Incoming>(const std::string& code, const std::string& msg_id)>;
+  using Script = std::function<std::vector<protocol::Incoming>(const std::string& code,
+                                                               const std::string& msg_id)>;
 
   explicit FakeKernelConnection(Script script) : script_(std::move(script)) {}
 
@@ -63,8 +63,8 @@ class FakeKernelConnection : public protocol::KernelConnection {
 inline protocol::Incoming iopub(const std::string& parent, const std::string& msg_type,
                                 json content) {
   protocol::Message m;
-  m.header = {{"msg_type", msg_type}, {"msg_id", "k-" + msg_type},
-              {"date", "2026-11-29T10:00:00.000001Z"}};
+  m.header = {
+      {"msg_type", msg_type}, {"msg_id", "k-" + msg_type}, {"date", "2026-11-29T10:00:00.000001Z"}};
   m.parent_header = {{"msg_id", parent}};
   m.content = std::move(content);
   return {protocol::Channel::iopub, std::move(m)};
@@ -76,7 +76,8 @@ inline protocol::Incoming status(const std::string& parent, const std::string& s
 
 inline protocol::Incoming reply(const std::string& parent, json content) {
   protocol::Message m;
-  m.header = {{"msg_type", "execute_reply"}, {"msg_id", "k-reply"},
+  m.header = {{"msg_type", "execute_reply"},
+              {"msg_id", "k-reply"},
               {"date", "2026-11-29T10:00:00.000002Z"}};
   m.parent_header = {{"msg_id", parent}};
   m.content = std::move(content);
@@ -88,6 +89,8 @@ inline protocol::Incoming stream(const std::string& parent, const std::string& n
   return iopub(parent, "stream", {{"name", name}, {"text", text}});
 }
 
-inline json ok_reply(int count) { return {{"status", "ok"}, {"execution_count", count}}; }
+inline json ok_reply(int count) {
+  return {{"status", "ok"}, {"execution_count", count}};
+}
 
 }  // namespace nbexec::testing

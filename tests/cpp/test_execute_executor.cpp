@@ -15,15 +15,16 @@ namespace {
 json code_cell(const std::string& source, json tags = json::array()) {
   json metadata = json::object();
   if (!tags.empty()) metadata["tags"] = tags;
-  return {{"cell_type", "code"}, {"execution_count", nullptr}, {"metadata", metadata},
-          {"outputs", json::array()}, {"source", source}};
+  return {{"cell_type", "code"},
+          {"execution_count", nullptr},
+          {"metadata", metadata},
+          {"outputs", json::array()},
+          {"source", source}};
 }
 
 notebook::Notebook make_notebook(json cells) {
-  return notebook::Notebook(json{{"cells", cells},
-                                 {"metadata", json::object()},
-                                 {"nbformat", 4},
-                                 {"nbformat_minor", 5}});
+  return notebook::Notebook(
+      json{{"cells", cells}, {"metadata", json::object()}, {"nbformat", 4}, {"nbformat_minor", 5}});
 }
 
 // A well-behaved kernel: busy, execute_input, the given outputs, reply, idle.
@@ -33,14 +34,16 @@ FakeKernelConnection::Script simple_kernel(
   auto count = std::make_shared<int>(0);
   return [count, outputs](const std::string& code, const std::string& id) {
     int n = ++*count;
-    std::vector<protocol::Incoming> out{status(id, "busy"),
-                                        iopub(id, "execute_input", {{"code", code}, {"execution_count", n}})};
+    std::vector<protocol::Incoming> out{
+        status(id, "busy"), iopub(id, "execute_input", {{"code", code}, {"execution_count", n}})};
     for (auto& m : outputs(code, id, n)) out.push_back(std::move(m));
     bool failed = code.find("raise") != std::string::npos;
-    out.push_back(reply(id, failed ? json{{"status", "error"}, {"ename", "ValueError"},
-                                          {"evalue", "bad"}, {"traceback", {"\x1b[31mTB\x1b[0m"}},
+    out.push_back(reply(id, failed ? json{{"status", "error"},
+                                          {"ename", "ValueError"},
+                                          {"evalue", "bad"},
+                                          {"traceback", {"\x1b[31mTB\x1b[0m"}},
                                           {"execution_count", n}}
-                                    : ok_reply(n)));
+                                   : ok_reply(n)));
     out.push_back(status(id, "idle"));
     return out;
   };
@@ -53,22 +56,25 @@ std::vector<protocol::Incoming> no_outputs(const std::string&, const std::string
 }  // namespace
 
 TEST_CASE("executor builds outputs the way nbclient does", "[execute]") {
-  FakeKernelConnection kernel(simple_kernel([](const std::string& code, const std::string& id, int n) {
-    std::vector<protocol::Incoming> out;
-    if (code == "a") {
-      out.push_back(stream(id, "stdout", "hello\n"));
-      out.push_back(stream(id, "stderr", "warn\n"));
-      out.push_back(iopub(id, "display_data",
-                          {{"data", {{"text/plain", "<fig>"}, {"image/png", "iVBOR"}}},
-                           {"metadata", json::object()},
-                           {"transient", {{"display_id", "d1"}}}}));
-      out.push_back(iopub(id, "execute_result",
-                          {{"data", {{"text/plain", "42"}}}, {"metadata", json::object()},
-                           {"execution_count", n}}));
-      out.push_back(iopub(id, "comm_open", {{"comm_id", "c"}, {"target_name", "x"}, {"data", json::object()}}));
-    }
-    return out;
-  }));
+  FakeKernelConnection kernel(
+      simple_kernel([](const std::string& code, const std::string& id, int n) {
+        std::vector<protocol::Incoming> out;
+        if (code == "a") {
+          out.push_back(stream(id, "stdout", "hello\n"));
+          out.push_back(stream(id, "stderr", "warn\n"));
+          out.push_back(iopub(id, "display_data",
+                              {{"data", {{"text/plain", "<fig>"}, {"image/png", "iVBOR"}}},
+                               {"metadata", json::object()},
+                               {"transient", {{"display_id", "d1"}}}}));
+          out.push_back(iopub(id, "execute_result",
+                              {{"data", {{"text/plain", "42"}}},
+                               {"metadata", json::object()},
+                               {"execution_count", n}}));
+          out.push_back(iopub(id, "comm_open",
+                              {{"comm_id", "c"}, {"target_name", "x"}, {"data", json::object()}}));
+        }
+        return out;
+      }));
   auto nb = make_notebook(json::array({code_cell("a")}));
   auto result = execute::execute_notebook(nb, kernel, {});
   REQUIRE_FALSE(result.failure);
@@ -82,8 +88,10 @@ TEST_CASE("executor builds outputs the way nbclient does", "[execute]") {
   CHECK(outs[2]["output_type"] == "display_data");
   CHECK_FALSE(outs[2].contains("transient"));
   CHECK(outs[2]["data"]["image/png"] == "iVBOR");
-  CHECK(outs[3] == json{{"output_type", "execute_result"}, {"data", {{"text/plain", "42"}}},
-                        {"metadata", json::object()}, {"execution_count", 1}});
+  CHECK(outs[3] == json{{"output_type", "execute_result"},
+                        {"data", {{"text/plain", "42"}}},
+                        {"metadata", json::object()},
+                        {"execution_count", 1}});
   const json& timing = cell["metadata"]["execution"];
   CHECK(timing.contains("iopub.status.busy"));
   CHECK(timing.contains("iopub.execute_input"));
@@ -121,7 +129,8 @@ TEST_CASE("a cell completes only when both its reply and its idle status arrived
       return std::vector<protocol::Incoming>{stream("someone-else", "stdout", "stale\n"),
                                              reply("someone-else", ok_reply(9)),
                                              status("someone-else", "idle"),
-                                             stream(id, "stdout", "mine\n"), reply(id, ok_reply(1)),
+                                             stream(id, "stdout", "mine\n"),
+                                             reply(id, ok_reply(1)),
                                              status(id, "idle")};
     });
     auto nb = make_notebook(json::array({code_cell("x")}));
@@ -135,14 +144,16 @@ TEST_CASE("the first error stops the run unless errors are allowed", "[execute]"
   auto script = simple_kernel([](const std::string& code, const std::string& id, int) {
     std::vector<protocol::Incoming> out;
     if (code.find("raise") != std::string::npos) {
-      out.push_back(iopub(id, "error", {{"ename", "ValueError"}, {"evalue", "bad"},
-                                        {"traceback", {"\x1b[31mTB\x1b[0m"}}}));
+      out.push_back(iopub(
+          id, "error",
+          {{"ename", "ValueError"}, {"evalue", "bad"}, {"traceback", {"\x1b[31mTB\x1b[0m"}}}));
     } else {
       out.push_back(stream(id, "stdout", code + "\n"));
     }
     return out;
   });
-  auto cells = json::array({code_cell("one"), code_cell("raise ValueError('bad')"), code_cell("three")});
+  auto cells =
+      json::array({code_cell("one"), code_cell("raise ValueError('bad')"), code_cell("three")});
 
   SECTION("default: stop, report, keep the outputs before") {
     FakeKernelConnection kernel(script);
@@ -187,9 +198,11 @@ TEST_CASE("cells that are not run", "[execute]") {
   json markdown = {{"cell_type", "markdown"}, {"metadata", json::object()}, {"source", "# hi"}};
   json raw = {{"cell_type", "raw"}, {"metadata", json::object()}, {"source", "x = 1"}};
   auto stale = code_cell("   \n\t");
-  stale["outputs"] = json::array({{{"output_type", "stream"}, {"name", "stdout"}, {"text", "old"}}});
-  auto nb = make_notebook(json::array({markdown, raw, code_cell(""), stale,
-                                       code_cell("skipped", {"skip-execution"}), code_cell("run")}));
+  stale["outputs"] =
+      json::array({{{"output_type", "stream"}, {"name", "stdout"}, {"text", "old"}}});
+  auto nb =
+      make_notebook(json::array({markdown, raw, code_cell(""), stale,
+                                 code_cell("skipped", {"skip-execution"}), code_cell("run")}));
   auto result = execute::execute_notebook(nb, kernel, {});
   CHECK(result.cells_executed == 1);
   REQUIRE(kernel.requests.size() == 1);
@@ -199,30 +212,33 @@ TEST_CASE("cells that are not run", "[execute]") {
 }
 
 TEST_CASE("clear_output and display updates", "[execute]") {
-  FakeKernelConnection kernel(simple_kernel([](const std::string& code, const std::string& id, int) {
-    std::vector<protocol::Incoming> out;
-    if (code == "show") {
-      out.push_back(iopub(id, "display_data", {{"data", {{"text/plain", "v1"}}},
-                                               {"metadata", json::object()},
-                                               {"transient", {{"display_id", "abc"}}}}));
-    } else if (code == "update") {
-      out.push_back(iopub(id, "update_display_data", {{"data", {{"text/plain", "v2"}}},
-                                                      {"metadata", {{"m", 1}}},
-                                                      {"transient", {{"display_id", "abc"}}}}));
-    } else if (code == "wait-clear") {
-      out.push_back(stream(id, "stdout", "first\n"));
-      out.push_back(iopub(id, "clear_output", {{"wait", true}}));
-      out.push_back(stream(id, "stdout", "second\n"));
-      out.push_back(iopub(id, "clear_output", {{"wait", true}}));
-    } else if (code == "clear-now") {
-      out.push_back(stream(id, "stdout", "gone\n"));
-      out.push_back(iopub(id, "clear_output", {{"wait", false}}));
-      out.push_back(stream(id, "stdout", "kept\n"));
-    }
-    return out;
-  }));
-  auto nb = make_notebook(json::array({code_cell("show"), code_cell("update"),
-                                       code_cell("wait-clear"), code_cell("clear-now")}));
+  FakeKernelConnection kernel(
+      simple_kernel([](const std::string& code, const std::string& id, int) {
+        std::vector<protocol::Incoming> out;
+        if (code == "show") {
+          out.push_back(iopub(id, "display_data",
+                              {{"data", {{"text/plain", "v1"}}},
+                               {"metadata", json::object()},
+                               {"transient", {{"display_id", "abc"}}}}));
+        } else if (code == "update") {
+          out.push_back(iopub(id, "update_display_data",
+                              {{"data", {{"text/plain", "v2"}}},
+                               {"metadata", {{"m", 1}}},
+                               {"transient", {{"display_id", "abc"}}}}));
+        } else if (code == "wait-clear") {
+          out.push_back(stream(id, "stdout", "first\n"));
+          out.push_back(iopub(id, "clear_output", {{"wait", true}}));
+          out.push_back(stream(id, "stdout", "second\n"));
+          out.push_back(iopub(id, "clear_output", {{"wait", true}}));
+        } else if (code == "clear-now") {
+          out.push_back(stream(id, "stdout", "gone\n"));
+          out.push_back(iopub(id, "clear_output", {{"wait", false}}));
+          out.push_back(stream(id, "stdout", "kept\n"));
+        }
+        return out;
+      }));
+  auto nb = make_notebook(json::array(
+      {code_cell("show"), code_cell("update"), code_cell("wait-clear"), code_cell("clear-now")}));
   execute::execute_notebook(nb, kernel, {});
   const json& first = nb.cells()[0]["outputs"];
   REQUIRE(first.size() == 1);
@@ -274,7 +290,8 @@ TEST_CASE("output_from_message mirrors nbformat.v4.output_from_msg", "[execute]"
   CHECK(execute::output_from_message("status", {{"execution_state", "idle"}}).is_null());
   auto error = execute::output_from_message(
       "error", {{"ename", "E"}, {"evalue", "v"}, {"traceback", {"a", "b"}}});
-  CHECK(error == json{{"output_type", "error"}, {"ename", "E"}, {"evalue", "v"}, {"traceback", {"a", "b"}}});
+  CHECK(error ==
+        json{{"output_type", "error"}, {"ename", "E"}, {"evalue", "v"}, {"traceback", {"a", "b"}}});
   auto result = execute::output_from_message("execute_result", {{"data", {{"text/plain", "1"}}}});
   CHECK(result["execution_count"].is_null());
   CHECK(result["metadata"] == json::object());

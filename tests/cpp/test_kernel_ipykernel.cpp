@@ -66,12 +66,14 @@ Collected collect(protocol::KernelConnection& connection, const std::string& msg
 }
 
 nlohmann::json execute_content(const std::string& code) {
-  return {{"code", code},         {"silent", false},     {"store_history", true},
-          {"user_expressions", nlohmann::json::object()}, {"allow_stdin", false},
-          {"stop_on_error", true}};
+  return {{"code", code},          {"silent", false},
+          {"store_history", true}, {"user_expressions", nlohmann::json::object()},
+          {"allow_stdin", false},  {"stop_on_error", true}};
 }
 
-bool process_gone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool process_gone(int pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
 
@@ -145,8 +147,12 @@ TEST_CASE("interrupting a real ipykernel raises KeyboardInterrupt in the cell",
   TempDir runtime;
   ScopedEnv runtime_env("JUPYTER_RUNTIME_DIR", runtime.path().string());
   KernelSpec spec = python_spec();
-  SECTION("by SIGINT to the process group") { spec.interrupt_mode = "signal"; }
-  SECTION("by interrupt_request on control") { spec.interrupt_mode = "message"; }
+  SECTION("by SIGINT to the process group") {
+    spec.interrupt_mode = "signal";
+  }
+  SECTION("by interrupt_request on control") {
+    spec.interrupt_mode = "message";
+  }
   auto kernel = Kernel::start(spec, {});
   auto& connection = kernel->connection();
   std::string msg_id = connection.send_request(

@@ -47,16 +47,16 @@ TEST_CASE("kernelspec_search_path follows jupyter_path's order", "[kernel]") {
     CHECK(as_strings(kernelspec_search_path(options)) ==
           std::vector<std::string>{"/a/kernels", "/b/kernels", "/d/kernels",
                                    "/u/share/jupyter/kernels", "/e/share/jupyter/kernels",
-                                   "/usr/local/share/jupyter/kernels",
-                                   "/usr/share/jupyter/kernels", "/i/kernels"});
+                                   "/usr/local/share/jupyter/kernels", "/usr/share/jupyter/kernels",
+                                   "/i/kernels"});
   }
   SECTION("JUPYTER_PREFER_ENV_PATH puts the environment first") {
     ScopedEnv prefer("JUPYTER_PREFER_ENV_PATH", "1");
     CHECK(as_strings(kernelspec_search_path(options)) ==
           std::vector<std::string>{"/a/kernels", "/b/kernels", "/e/share/jupyter/kernels",
                                    "/d/kernels", "/u/share/jupyter/kernels",
-                                   "/usr/local/share/jupyter/kernels",
-                                   "/usr/share/jupyter/kernels", "/i/kernels"});
+                                   "/usr/local/share/jupyter/kernels", "/usr/share/jupyter/kernels",
+                                   "/i/kernels"});
   }
   SECTION("a virtualenv prefix is preferred unless the flag says no") {
     TempDir venv;
@@ -135,8 +135,8 @@ TEST_CASE("kernelspec_search_path adds the prefix of python3 on PATH", "[kernel]
     ScopedEnv ipython_dir("IPYTHONDIR", "/i");
     CHECK(as_strings(kernelspec_search_path()) ==
           std::vector<std::string>{"/d/kernels", "/u/share/jupyter/kernels",
-                                   "/usr/local/share/jupyter/kernels",
-                                   "/usr/share/jupyter/kernels", "/i/kernels"});
+                                   "/usr/local/share/jupyter/kernels", "/usr/share/jupyter/kernels",
+                                   "/i/kernels"});
   }
 }
 
@@ -171,16 +171,15 @@ TEST_CASE("parse_kernelspec rejects bad content naming the file", "[kernel]") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(message_of(json::array()), Catch::Contains("/k/bad/kernel.json") &&
-                                            Catch::Contains("JSON object"));
+  CHECK_THAT(message_of(json::array()),
+             Catch::Contains("/k/bad/kernel.json") && Catch::Contains("JSON object"));
   CHECK_THAT(message_of({{"display_name", "x"}}), Catch::Contains("'argv'"));
   CHECK_THAT(message_of({{"argv", json::array()}}), Catch::Contains("non-empty"));
   CHECK_THAT(message_of({{"argv", {"k", 3}}}), Catch::Contains("'argv'"));
   CHECK_THAT(message_of({{"argv", {"k"}}, {"env", {{"A", 1}}}}), Catch::Contains("'env.A'"));
   CHECK_THAT(message_of({{"argv", {"k"}}, {"interrupt_mode", "never"}}),
              Catch::Contains("interrupt_mode"));
-  CHECK_THAT(message_of({{"argv", {"k"}}, {"display_name", 5}}),
-             Catch::Contains("display_name"));
+  CHECK_THAT(message_of({{"argv", {"k"}}, {"display_name", 5}}), Catch::Contains("display_name"));
 }
 
 TEST_CASE("find_kernelspec is case-insensitive and the first folder wins", "[kernel]") {
@@ -255,10 +254,11 @@ TEST_CASE("a broken kernel.json is reported with its path", "[kernel]") {
 TEST_CASE("launch_argv fills placeholders and picks the spec's interpreter", "[kernel]") {
   TempDir root;
   fs::path resource_dir = root / "env/share/jupyter/kernels/python3";
-  KernelSpec spec = parse_kernelspec(
-      {{"argv", {"python3", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--res={resource_dir}", "--p={prefix}", "{unknown}"}}},
-      "python3", resource_dir);
+  KernelSpec spec =
+      parse_kernelspec({{"argv",
+                         {"python3", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                          "--res={resource_dir}", "--p={prefix}", "{unknown}"}}},
+                       "python3", resource_dir);
 
   SECTION("without an interpreter in the prefix, PATH decides") {
     auto argv = launch_argv(spec, root / "conn.json");
@@ -290,11 +290,16 @@ TEST_CASE("env values are substituted like string.Template.safe_substitute", "[k
   };
   // Expected values printed by Python 3.11's Template(s).safe_substitute(env).
   std::vector<std::pair<std::string, std::string>> cases = {
-      {"${HOME}/bin", "/home/u/bin"},   {"$HOME/bin", "/home/u/bin"},
-      {"$$HOME", "$HOME"},              {"${MISSING}-$MISSING", "${MISSING}-$MISSING"},
-      {"a$", "a$"},                     {"$1abc", "$1abc"},
-      {"${A_1}${path}", "xlow"},        {"${bad name}", "${bad name}"},
-      {"cost: 5$", "cost: 5$"},         {"${HOME", "${HOME"},
+      {"${HOME}/bin", "/home/u/bin"},
+      {"$HOME/bin", "/home/u/bin"},
+      {"$$HOME", "$HOME"},
+      {"${MISSING}-$MISSING", "${MISSING}-$MISSING"},
+      {"a$", "a$"},
+      {"$1abc", "$1abc"},
+      {"${A_1}${path}", "xlow"},
+      {"${bad name}", "${bad name}"},
+      {"cost: 5$", "cost: 5$"},
+      {"${HOME", "${HOME"},
       {"$A_1b", "$A_1b"},
   };
   for (const auto& [input, expected] : cases) {
@@ -306,8 +311,8 @@ TEST_CASE("env values are substituted like string.Template.safe_substitute", "[k
 TEST_CASE("kernel_environment merges the spec env into the current one", "[kernel]") {
   std::map<std::string, std::string> base = {
       {"HOME", "/home/u"}, {"PATH", "/bin"}, {"PYTHONEXECUTABLE", "/x/python"}};
-  auto env = detail::kernel_environment(
-      {{"PATH", "/opt/k/bin:${PATH}"}, {"K_HOME", "$HOME/k"}}, "python", base);
+  auto env = detail::kernel_environment({{"PATH", "/opt/k/bin:${PATH}"}, {"K_HOME", "$HOME/k"}},
+                                        "python", base);
   CHECK(env.at("PATH") == "/opt/k/bin:/bin");
   CHECK(env.at("K_HOME") == "/home/u/k");
   CHECK(env.at("HOME") == "/home/u");

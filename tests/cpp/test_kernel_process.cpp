@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <set>
 #include <chrono>
+#include <set>
 #include <thread>
 
 using namespace nbexec;
@@ -56,7 +56,9 @@ StartResult start_failing(const KernelSpec& spec, LaunchOptions options) {
   return result;
 }
 
-bool process_gone(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool process_gone(int pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 // A process reparented away from us may linger as a zombie until init reaps it.
 bool process_dead(int pid) {
@@ -88,8 +90,8 @@ TEST_CASE("a kernel that never answers times out and is killed", "[kernel]") {
   TempDir root;
   ScopedEnv runtime("JUPYTER_RUNTIME_DIR", (root / "runtime").string());
   // A background grandchild in the kernel's process group must die with it.
-  std::string script = "sleep 30 & echo $! > '" + (root / "child.pid").string() +
-                       "'; echo waiting >&2; wait";
+  std::string script =
+      "sleep 30 & echo $! > '" + (root / "child.pid").string() + "'; echo waiting >&2; wait";
   LaunchOptions options;
   options.start_timeout = 400ms;
   auto result = start_failing<TimeoutError>(fake_spec(root, script), options);
@@ -113,9 +115,8 @@ TEST_CASE("a kernel that ignores SIGTERM is killed", "[kernel]") {
   ScopedEnv runtime("JUPYTER_RUNTIME_DIR", (root / "runtime").string());
   LaunchOptions options;
   options.start_timeout = 200ms;
-  auto result =
-      start_failing<TimeoutError>(fake_spec(root, "trap '' TERM; while :; do sleep 1; done"),
-                                  options);
+  auto result = start_failing<TimeoutError>(
+      fake_spec(root, "trap '' TERM; while :; do sleep 1; done"), options);
   CHECK_THAT(result.error, Catch::Contains("200 ms"));
   REQUIRE(result.pid > 0);
   CHECK(process_gone(result.pid));
@@ -132,8 +133,8 @@ TEST_CASE("the kernel gets the spec env with ${VAR} substituted and the cwd", "[
   auto spec = fake_spec(root, "echo \"$GREETING in $(pwd)\" >&2; exit 1",
                         {{"GREETING", "hello-${NBEXEC_TEST_NAME}-$NBEXEC_NOT_SET"}});
   auto result = start_failing<KernelError>(spec, options);
-  CHECK_THAT(result.error, Catch::Contains("hello-world-$NBEXEC_NOT_SET in " +
-                                           (root / "work dir").string()));
+  CHECK_THAT(result.error,
+             Catch::Contains("hello-world-$NBEXEC_NOT_SET in " + (root / "work dir").string()));
 }
 
 TEST_CASE("launch problems are KernelErrors that say what is wrong", "[kernel]") {
@@ -155,8 +156,7 @@ TEST_CASE("launch problems are KernelErrors that say what is wrong", "[kernel]")
     LaunchOptions options;
     options.cwd = root / "nowhere";
     CHECK_THROWS_WITH(Kernel::start(fake_spec(root, "exit 0"), options),
-                      Catch::Contains("cannot change directory to " +
-                                      (root / "nowhere").string()));
+                      Catch::Contains("cannot change directory to " + (root / "nowhere").string()));
   }
   SECTION("unknown transport") {
     LaunchOptions options;
@@ -190,8 +190,8 @@ TEST_CASE("the runtime dir is private and connection files are 0600", "[kernel]"
     CHECK(written.at("kernel_name") == "python3");
     CHECK(written.at("key").get<std::string>().size() == 64);
     std::set<int> ports;
-    for (const char* field : {"shell_port", "iopub_port", "stdin_port", "control_port",
-                              "hb_port"}) {
+    for (const char* field :
+         {"shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"}) {
       int port = written.at(field).get<int>();
       CHECK(port > 0);
       ports.insert(port);
@@ -240,13 +240,12 @@ TEST_CASE("the stderr tail is bounded and keeps the end", "[kernel]") {
   CHECK(process_gone(process->pid()));
 }
 
-TEST_CASE("a spawned process is in its own process group with stdin from /dev/null",
-          "[kernel]") {
+TEST_CASE("a spawned process is in its own process group with stdin from /dev/null", "[kernel]") {
   TempDir root;
   detail::SpawnRequest request;
   request.argv = {"/bin/sh", "-c",
-                  "ps -o pgid= -p $$ > '" + (root / "pgid").string() +
-                      "'; cat > '" + (root / "stdin").string() + "'; sleep 30"};
+                  "ps -o pgid= -p $$ > '" + (root / "pgid").string() + "'; cat > '" +
+                      (root / "stdin").string() + "'; sleep 30"};
   request.env = {{"PATH", "/usr/bin:/bin"}};
   auto process = detail::Process::spawn(request);
   for (int i = 0; i < 200 && !fs::exists(root / "stdin"); ++i) std::this_thread::sleep_for(10ms);

@@ -103,6 +103,8 @@ inline std::vector<fs::path> files_in(const fs::path& dir) {
 }
 
 // Open file descriptors of this process (to catch leaks).
-inline std::size_t open_fd_count() { return files_in("/proc/self/fd").size(); }
+inline std::size_t open_fd_count() {
+  return files_in("/proc/self/fd").size();
+}
 
 }  // namespace nbexec_test

@@ -66,8 +66,7 @@ struct FakeKernel {
     hb.bind(info.endpoint(Channel::heartbeat));
   }
 
-  std::vector<std::string> reply_frames(const std::string& identity,
-                                        const std::string& msg_type,
+  std::vector<std::string> reply_frames(const std::string& identity, const std::string& msg_type,
                                         const std::string& parent_id,
                                         const protocol::Signer& signer) {
     protocol::Message reply =
@@ -80,8 +79,7 @@ struct FakeKernel {
 
 }  // namespace
 
-TEST_CASE("ZmqConnection signs requests and routes them with the session identity",
-          "[kernel]") {
+TEST_CASE("ZmqConnection signs requests and routes them with the session identity", "[kernel]") {
   FakeKernel kernel;
   detail::ZmqConnection connection(kernel.info);
   protocol::Signer signer(kernel.info.signature_scheme, kernel.info.key);
@@ -154,8 +152,8 @@ TEST_CASE("ZmqConnection hands out verified messages and drops the rest", "[kern
     // PUB drops messages until the subscription arrived: publish until one gets through.
     std::optional<protocol::Incoming> incoming;
     for (int i = 0; i < 100 && !incoming; ++i) {
-      protocol::Message status = protocol::make_message(
-          "status", {{"execution_state", "idle"}}, "kernel-session");
+      protocol::Message status =
+          protocol::make_message("status", {{"execution_state", "idle"}}, "kernel-session");
       auto frames = protocol::encode_message(status, signer);
       frames.insert(frames.begin(), "kernel.fake.status");  // iopub topic
       send_frames(kernel.iopub, frames);
@@ -167,8 +165,7 @@ TEST_CASE("ZmqConnection hands out verified messages and drops the rest", "[kern
 
     connection.send_request(Channel::control, "interrupt_request", {});
     REQUIRE_FALSE(recv_frames(kernel.control, 5s).empty());
-    send_frames(kernel.control,
-                kernel.reply_frames(identity, "interrupt_reply", "c1", signer));
+    send_frames(kernel.control, kernel.reply_frames(identity, "interrupt_reply", "c1", signer));
     std::optional<protocol::Incoming> control_reply;
     for (int i = 0; i < 100 && !(control_reply && control_reply->channel == Channel::control);
          ++i) {

@@ -45,12 +45,17 @@ TEST_CASE("floats are written as Python's repr", "[notebook]") {
   CHECK(python_float_repr(1e-05) == "1e-05");
   CHECK(python_float_repr(0.0001) == "0.0001");
   CHECK(python_float_repr(1e16) == "1e+16");
-  CHECK(python_float_repr(1e15) == "1000000000000000.0");                  // nlohmann: 1e+15
-  CHECK(python_float_repr(9999999999999998.0) == "9999999999999998.0");    // nlohmann: 9.999999999999998e+15
-  CHECK(python_float_repr(-4030779821599471.5) == "-4030779821599471.5");  // nlohmann: -4.0307798215994715e+15
-  CHECK(python_float_repr(0.0451735639738776) == "0.0451735639738776");    // nlohmann: 0.045173563973877597
-  CHECK(python_float_repr(-814315193048357.2) == "-814315193048357.2");    // nlohmann: -814315193048357.3
-  CHECK(python_float_repr(6.195626866399892e-221) == "6.195626866399892e-221");  // nlohmann: ...8915e-221
+  CHECK(python_float_repr(1e15) == "1000000000000000.0");  // nlohmann: 1e+15
+  CHECK(python_float_repr(9999999999999998.0) ==
+        "9999999999999998.0");  // nlohmann: 9.999999999999998e+15
+  CHECK(python_float_repr(-4030779821599471.5) ==
+        "-4030779821599471.5");  // nlohmann: -4.0307798215994715e+15
+  CHECK(python_float_repr(0.0451735639738776) ==
+        "0.0451735639738776");  // nlohmann: 0.045173563973877597
+  CHECK(python_float_repr(-814315193048357.2) ==
+        "-814315193048357.2");  // nlohmann: -814315193048357.3
+  CHECK(python_float_repr(6.195626866399892e-221) ==
+        "6.195626866399892e-221");  // nlohmann: ...8915e-221
   CHECK(python_float_repr(123456789012345678.0) == "1.2345678901234568e+17");
   CHECK(python_float_repr(5e-324) == "5e-324");
   CHECK(python_float_repr(1.7976931348623157e308) == "1.7976931348623157e+308");
@@ -63,9 +68,11 @@ TEST_CASE("floats are written as Python's repr", "[notebook]") {
   CHECK(python_float_repr(1e100) == "1e+100");
   CHECK(python_float_repr(1e-100) == "1e-100");
   CHECK(python_float_repr(0.30000000000000004) == "0.30000000000000004");
-  CHECK(python_float_repr(std::numeric_limits<double>::quiet_NaN()) == "NaN");         // nlohmann: null
-  CHECK(python_float_repr(std::numeric_limits<double>::infinity()) == "Infinity");     // nlohmann: null
-  CHECK(python_float_repr(-std::numeric_limits<double>::infinity()) == "-Infinity");  // nlohmann: null
+  CHECK(python_float_repr(std::numeric_limits<double>::quiet_NaN()) == "NaN");  // nlohmann: null
+  CHECK(python_float_repr(std::numeric_limits<double>::infinity()) ==
+        "Infinity");  // nlohmann: null
+  CHECK(python_float_repr(-std::numeric_limits<double>::infinity()) ==
+        "-Infinity");  // nlohmann: null
 }
 
 TEST_CASE("strings are escaped as json.dumps(ensure_ascii=False) does", "[notebook]") {
@@ -75,16 +82,18 @@ TEST_CASE("strings are escaped as json.dumps(ensure_ascii=False) does", "[notebo
         "\"q\\\" b\\\\ n\\n r\\r t\\t b\\b f\\f nul\\u0000 us\\u001f del\x7f sl/ \u00e9 \u65e5 "
         "\U0001F389 \u2028\"");
   // Not UTF-8 at all: a Python str cannot hold this, so it is replaced, never written raw.
-  CHECK(dump(json(std::string("a\xff" "b"))) == "\"a\uFFFDb\"");
+  CHECK(dump(json(std::string("a\xff"
+                              "b"))) == "\"a\uFFFDb\"");
 }
 
 TEST_CASE("containers are laid out with indent 1 and sorted keys", "[notebook]") {
   const json value = json::parse(
       R"({"b": [1, {}], "a": {"y": [], "x": "s"}, "\u00e9": null, "Z": true, "\u00e4": false})");
   // Python: json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
-  CHECK(dump(value) ==
-        "{\n \"Z\": true,\n \"a\": {\n  \"x\": \"s\",\n  \"y\": []\n },\n \"b\": [\n  1,\n  {}\n ],\n"
-        " \"\u00e4\": false,\n \"\u00e9\": null\n}");
+  CHECK(
+      dump(value) ==
+      "{\n \"Z\": true,\n \"a\": {\n  \"x\": \"s\",\n  \"y\": []\n },\n \"b\": [\n  1,\n  {}\n ],\n"
+      " \"\u00e4\": false,\n \"\u00e9\": null\n}");
   CHECK(dump(json::array({std::numeric_limits<std::int64_t>::max(),
                           std::numeric_limits<std::int64_t>::min(),
                           std::numeric_limits<std::uint64_t>::max()})) ==
@@ -94,9 +103,11 @@ TEST_CASE("containers are laid out with indent 1 and sorted keys", "[notebook]")
 TEST_CASE("numbers are read as Python reads them", "[notebook]") {
   // Python: json.loads('[1E5, 2.50, -0, 0.1e1, 1e400, -1e400, 1e-400, 9007199254740993, -0.0]')
   //   == [100000.0, 2.5, 0, 1.0, inf, -inf, 0.0, 9007199254740993, -0.0]
-  const json v = read_json_text("[1E5, 2.50, -0, 0.1e1, 1e400, -1e400, 1e-400, 9007199254740993, -0.0]");
+  const json v =
+      read_json_text("[1E5, 2.50, -0, 0.1e1, 1e400, -1e400, 1e-400, 9007199254740993, -0.0]");
   CHECK(dump(v) ==
-        "[\n 100000.0,\n 2.5,\n 0,\n 1.0,\n Infinity,\n -Infinity,\n 0.0,\n 9007199254740993,\n -0.0\n]");
+        "[\n 100000.0,\n 2.5,\n 0,\n 1.0,\n Infinity,\n -Infinity,\n 0.0,\n 9007199254740993,\n "
+        "-0.0\n]");
   CHECK(v[2].is_number_integer());
   CHECK(v[7].get<std::uint64_t>() == 9007199254740993ULL);  // not rounded through a double
   CHECK(read_json_text("-9223372036854775808").get<std::int64_t>() ==
@@ -117,7 +128,7 @@ TEST_CASE("strings are read with escapes, surrogate pairs and UTF-8 checks", "[n
   CHECK(read_json_text(R"("\u00e9\ud83c\udf89\/\b\f\n\r\t\"\\\u0000")").get<std::string>() ==
         std::string("\u00e9\U0001F389/\b\f\n\r\t\"\\") + '\0');
   CHECK(read_json_text("\"\xe6\x97\xa5\"").get<std::string>() == "\u65e5");
-  CHECK(read_json_text(R"({"k": 1, "k": 2})")["k"] == 2);  // Python's dict keeps the last
+  CHECK(read_json_text(R"({"k": 1, "k": 2})")["k"] == 2);     // Python's dict keeps the last
   CHECK(read_json_text("\xef\xbb\xbf{\"a\": 1}")["a"] == 1);  // a byte order mark is skipped
 }
 
@@ -126,18 +137,24 @@ TEST_CASE("malformed JSON names the file, line and column like Python's JSONDeco
   // Positions are those of Python's json.loads error on the same text (column in characters).
   CHECK(parse_error("{\"a\": 1,}") ==
         "in.ipynb:1:9: malformed JSON: expecting a property name enclosed in double quotes");
-  CHECK(parse_error("{\"a\" 1}") == "in.ipynb:1:6: malformed JSON: expecting ':' after a property name");
+  CHECK(parse_error("{\"a\" 1}") ==
+        "in.ipynb:1:6: malformed JSON: expecting ':' after a property name");
   CHECK(parse_error("{\n \"cells\": [\n  1,\n  tru\n ]\n}") ==
         "in.ipynb:4:3: malformed JSON: expecting a value");
   CHECK(parse_error("{\"\u00e9\": \"\u00fc\", x}") ==
         "in.ipynb:1:12: malformed JSON: expecting a property name enclosed in double quotes");
-  CHECK(parse_error("[1, 2") == "in.ipynb:1:6: malformed JSON: expecting ',' or ']' after an array element");
+  CHECK(parse_error("[1, 2") ==
+        "in.ipynb:1:6: malformed JSON: expecting ',' or ']' after an array element");
   CHECK(parse_error("\"abc") == "in.ipynb:1:1: malformed JSON: unterminated string");
-  CHECK(parse_error("[1] [2]") == "in.ipynb:1:5: malformed JSON: extra data after the JSON document");
-  CHECK(parse_error("") == "in.ipynb:1:1: malformed JSON: expecting a value, found the end of the text");
+  CHECK(parse_error("[1] [2]") ==
+        "in.ipynb:1:5: malformed JSON: extra data after the JSON document");
+  CHECK(parse_error("") ==
+        "in.ipynb:1:1: malformed JSON: expecting a value, found the end of the text");
   CHECK(parse_error("{\"a\": \"\\x\"}") == "in.ipynb:1:8: malformed JSON: invalid escape \\x");
-  CHECK(parse_error("{\"a\": 01}") == "in.ipynb:1:8: malformed JSON: expecting ',' or '}' after an object member");
-  CHECK(parse_error("[1.]") == "in.ipynb:1:3: malformed JSON: expecting ',' or ']' after an array element");
+  CHECK(parse_error("{\"a\": 01}") ==
+        "in.ipynb:1:8: malformed JSON: expecting ',' or '}' after an object member");
+  CHECK(parse_error("[1.]") ==
+        "in.ipynb:1:3: malformed JSON: expecting ',' or ']' after an array element");
   CHECK(parse_error("[-]") == "in.ipynb:1:2: malformed JSON: expecting a value");
   CHECK(parse_error("[\"a\tb\"]") ==
         "in.ipynb:1:4: malformed JSON: invalid control character in a string (it must be escaped)");
@@ -146,12 +163,15 @@ TEST_CASE("malformed JSON names the file, line and column like Python's JSONDeco
 TEST_CASE("JSON that nbformat could not write back is refused", "[notebook]") {
   // Python reads a lone surrogate escape into a str that its UTF-8 writer then rejects.
   CHECK(parse_error("[\"\\ud800\"]") ==
-        "in.ipynb:1:3: malformed JSON: lone surrogate in a \\u escape (not a valid Unicode character)");
+        "in.ipynb:1:3: malformed JSON: lone surrogate in a \\u escape (not a valid Unicode "
+        "character)");
   CHECK(parse_error("[\"\\udc00\"]").find("lone surrogate") != std::string::npos);
-  CHECK(parse_error("{\"a\": \"\xff\"}") == "in.ipynb:1:8: malformed JSON: invalid UTF-8 byte in a string");
-  CHECK(parse_error("[\"\xc0\xaf\"]").find("invalid UTF-8") != std::string::npos);          // overlong
-  CHECK(parse_error("[\"\xed\xa0\x80\"]").find("invalid UTF-8") != std::string::npos);      // surrogate
-  CHECK(parse_error("[\"\xf4\x90\x80\x80\"]").find("invalid UTF-8") != std::string::npos);  // > U+10FFFF
+  CHECK(parse_error("{\"a\": \"\xff\"}") ==
+        "in.ipynb:1:8: malformed JSON: invalid UTF-8 byte in a string");
+  CHECK(parse_error("[\"\xc0\xaf\"]").find("invalid UTF-8") != std::string::npos);      // overlong
+  CHECK(parse_error("[\"\xed\xa0\x80\"]").find("invalid UTF-8") != std::string::npos);  // surrogate
+  CHECK(parse_error("[\"\xf4\x90\x80\x80\"]").find("invalid UTF-8") !=
+        std::string::npos);  // > U+10FFFF
 }
 
 TEST_CASE("nesting is bounded on read and on write", "[notebook]") {

@@ -30,13 +30,17 @@ TEST_CASE("split_lines_keepends matches Python's splitlines(keepends=True)", "[n
       {"\r\r\n", {"\r", "\r\n"}},
       {"a\n\rb", {"a\n", "\r", "b"}},
       {"a\vb\fc", {"a\v", "b\f", "c"}},
-      {"a\x1c" "b\x1d" "c\x1e" "d", {"a\x1c", "b\x1d", "c\x1e", "d"}},
+      {"a\x1c"
+       "b\x1d"
+       "c\x1e"
+       "d",
+       {"a\x1c", "b\x1d", "c\x1e", "d"}},
       {"a\u0085b", {"a\u0085", "b"}},
       {"a\u2028b\u2029c", {"a\u2028", "b\u2029", "c"}},
       {"no end", {"no end"}},
       {"\u00e9\n\u00fc", {"\u00e9\n", "\u00fc"}},
-      {"x\x1fy", {"x\x1fy"}},                // U+001F is not a line break
-      {"\u2027\u202a", {"\u2027\u202a"}},    // neighbours of U+2028/U+2029 are not either
+      {"x\x1fy", {"x\x1fy"}},              // U+001F is not a line break
+      {"\u2027\u202a", {"\u2027\u202a"}},  // neighbours of U+2028/U+2029 are not either
       {"tail\r", {"tail\r"}},
   };
   for (const auto& c : cases) {

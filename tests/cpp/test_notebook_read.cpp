@@ -33,16 +33,14 @@ std::string with_cells(const std::string& cells) {
 }
 
 std::filesystem::path scratch_dir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("nbexec-read-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("nbexec-read-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }
 
 }  // namespace
 
-TEST_CASE("a document that is not an nbformat 4 notebook is named by its JSON path",
-          "[notebook]") {
+TEST_CASE("a document that is not an nbformat 4 notebook is named by its JSON path", "[notebook]") {
   CHECK(error_of("[1]") == "input.ipynb: expected a notebook (a JSON object), found an array");
   CHECK(error_of(R"({"cells": [], "metadata": {}})") ==
         "input.ipynb: /nbformat: missing (is this a Jupyter notebook?)");
@@ -51,8 +49,8 @@ TEST_CASE("a document that is not an nbformat 4 notebook is named by its JSON pa
   CHECK(error_of(R"({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []})") ==
         "input.ipynb: /nbformat: nbformat 3 notebooks are not supported; convert it to nbformat 4 "
         "first (jupyter nbconvert --to notebook --nbformat 4)");
-  CHECK(error_of(R"({"nbformat": 5, "metadata": {}, "cells": []})").find("/nbformat: nbformat 5 is not supported") !=
-        std::string::npos);
+  CHECK(error_of(R"({"nbformat": 5, "metadata": {}, "cells": []})")
+            .find("/nbformat: nbformat 5 is not supported") != std::string::npos);
   CHECK(error_of(R"({"nbformat": 4, "nbformat_minor": -1, "metadata": {}, "cells": []})") ==
         "input.ipynb: /nbformat_minor: expected a non-negative integer, found a negative one");
   CHECK(error_of(R"({"nbformat": 4, "nbformat_minor": 4, "metadata": {}})") ==
@@ -61,10 +59,12 @@ TEST_CASE("a document that is not an nbformat 4 notebook is named by its JSON pa
         "input.ipynb: /metadata: missing (every nbformat 4 notebook has one)");
   CHECK(error_of(R"({"nbformat": 4, "nbformat_minor": 4, "metadata": [], "cells": []})") ==
         "input.ipynb: /metadata: expected an object, found an array");
-  CHECK(error_of(with_cells("{}")) == "input.ipynb: /cells: expected an array of cells, found an object");
+  CHECK(error_of(with_cells("{}")) ==
+        "input.ipynb: /cells: expected an array of cells, found an object");
   CHECK(error_of(with_cells("[{\"cell_type\": \"raw\", \"source\": \"\"}, 7]")) ==
         "input.ipynb: /cells/1: expected a cell (an object), found an integer");
-  CHECK(error_of(with_cells(R"([{"source": "x"}])")) == "input.ipynb: /cells/0: cell without a cell_type");
+  CHECK(error_of(with_cells(R"([{"source": "x"}])")) ==
+        "input.ipynb: /cells/0: cell without a cell_type");
   CHECK(error_of(with_cells(R"([{"cell_type": 1}])")) ==
         "input.ipynb: /cells/0/cell_type: expected a string, found an integer");
   CHECK(error_of(with_cells(R"([{"cell_type": "code", "source": 3}])")) ==
@@ -75,16 +75,21 @@ TEST_CASE("a document that is not an nbformat 4 notebook is named by its JSON pa
         "input.ipynb: /cells/0/metadata: expected an object, found an integer");
   CHECK(error_of(with_cells(R"([{"cell_type": "code", "source": "", "outputs": {}}])")) ==
         "input.ipynb: /cells/0/outputs: expected an array of outputs, found an object");
-  CHECK(error_of(with_cells(R"([{"cell_type": "code", "source": "", "outputs": [{"name": "x"}]}])")) ==
+  CHECK(error_of(
+            with_cells(R"([{"cell_type": "code", "source": "", "outputs": [{"name": "x"}]}])")) ==
         "input.ipynb: /cells/0/outputs/0: output without an output_type");
+  CHECK(
+      error_of(with_cells(
+          R"([{"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": ["a", 1]}]}])")) ==
+      "input.ipynb: /cells/0/outputs/0/text: expected a string or a list of strings");
+  CHECK(
+      error_of(with_cells(
+          R"([{"cell_type": "code", "source": "", "outputs": [{"output_type": "display_data", "data": []}]}])")) ==
+      "input.ipynb: /cells/0/outputs/0/data: expected a mime bundle (an object), found an array");
   CHECK(error_of(with_cells(
-            R"([{"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": ["a", 1]}]}])")) ==
-        "input.ipynb: /cells/0/outputs/0/text: expected a string or a list of strings");
-  CHECK(error_of(with_cells(
-            R"([{"cell_type": "code", "source": "", "outputs": [{"output_type": "display_data", "data": []}]}])")) ==
-        "input.ipynb: /cells/0/outputs/0/data: expected a mime bundle (an object), found an array");
-  CHECK(error_of(with_cells(R"([{"cell_type": "markdown", "source": "", "attachments": {"a/b.png": 1}}])")) ==
-        "input.ipynb: /cells/0/attachments/a~1b.png: expected a mime bundle (an object), found an integer");
+            R"([{"cell_type": "markdown", "source": "", "attachments": {"a/b.png": 1}}])")) ==
+        "input.ipynb: /cells/0/attachments/a~1b.png: expected a mime bundle (an object), found an "
+        "integer");
 }
 
 TEST_CASE("the fourth cell's bad source is reported at /cells/3/source", "[notebook]") {
@@ -148,7 +153,8 @@ TEST_CASE("lenient where nbformat.read is: no minor version, no source, future m
 }
 
 TEST_CASE("4.5 cell ids are repaired as nbformat.read repairs them", "[notebook]") {
-  const auto nb = parse_notebook_text(R"({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+  const auto nb =
+      parse_notebook_text(R"({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
       {"cell_type": "raw", "id": "dup", "metadata": {}, "source": ""},
       {"cell_type": "raw", "id": "dup", "metadata": {}, "source": ""},
       {"cell_type": "raw", "metadata": {}, "source": ""}]})");
@@ -159,7 +165,8 @@ TEST_CASE("4.5 cell ids are repaired as nbformat.read repairs them", "[notebook]
   CHECK(cells[2]["id"].get<std::string>().size() == 8);
   CHECK(cells[1]["id"] != cells[2]["id"]);
   // Below 4.5 ids do not exist, so nothing is added.
-  const auto old = parse_notebook_text(with_cells(R"([{"cell_type": "raw", "metadata": {}, "source": ""}])"));
+  const auto old =
+      parse_notebook_text(with_cells(R"([{"cell_type": "raw", "metadata": {}, "source": ""}])"));
   CHECK_FALSE(old.document()["cells"][0].contains("id"));
 }
 
@@ -173,12 +180,15 @@ TEST_CASE("parse_notebook takes a parsed document too", "[notebook]") {
 
 TEST_CASE("load_notebook names an unreadable path and the reason", "[notebook]") {
   const auto dir = scratch_dir();
-  CHECK_THROWS_WITH(load_notebook(dir / "missing.ipynb"),
-                    "cannot read " + (dir / "missing.ipynb").string() + ": No such file or directory");
+  CHECK_THROWS_WITH(
+      load_notebook(dir / "missing.ipynb"),
+      "cannot read " + (dir / "missing.ipynb").string() + ": No such file or directory");
   CHECK_THROWS_WITH(load_notebook(dir), "cannot read " + dir.string() + ": Is a directory");
   const auto bad = dir / "bad.ipynb";
   std::ofstream(bad) << "{\n  \"nbformat\": 4,\n  oops\n}";
-  CHECK_THROWS_WITH(load_notebook(bad), bad.string() + ":3:3: malformed JSON: expecting a property name enclosed in double quotes");
+  CHECK_THROWS_WITH(
+      load_notebook(bad),
+      bad.string() + ":3:3: malformed JSON: expecting a property name enclosed in double quotes");
   const auto good = dir / "good.ipynb";
   std::ofstream(good) << with_cells("[]");
   CHECK(load_notebook(good).nbformat() == 4);
@@ -188,7 +198,8 @@ TEST_CASE("load_notebook names an unreadable path and the reason", "[notebook]")
 TEST_CASE("load_notebook(\"-\") reads standard input", "[notebook]") {
   const auto dir = scratch_dir();
   const auto file = dir / "stdin.ipynb";
-  std::ofstream(file) << with_cells(R"([{"cell_type": "raw", "metadata": {}, "source": ["from ", "stdin"]}])");
+  std::ofstream(file) << with_cells(
+      R"([{"cell_type": "raw", "metadata": {}, "source": ["from ", "stdin"]}])");
   const int saved = ::dup(STDIN_FILENO);
   const int fd = ::open(file.c_str(), O_RDONLY);
   REQUIRE(saved >= 0);

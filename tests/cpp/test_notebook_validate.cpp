@@ -43,7 +43,8 @@ json valid_notebook() {
 
 std::map<std::string, std::string> findings(const json& doc) {
   std::map<std::string, std::string> out;
-  for (const Diagnostic& d : validate_notebook(doc)) out[d.path] += (out.count(d.path) ? " | " : "") + d.message;
+  for (const Diagnostic& d : validate_notebook(doc))
+    out[d.path] += (out.count(d.path) ? " | " : "") + d.message;
   return out;
 }
 
@@ -70,9 +71,10 @@ TEST_CASE("the top level follows the schema", "[notebook]") {
   json doc = valid_notebook();
   doc.erase("cells");
   doc["extra"] = 1;
-  CHECK(findings(doc) == std::map<std::string, std::string>{
-                             {"", "missing required property \"cells\""},
-                             {"/extra", "unexpected property (the nbformat 4.5 schema has no \"extra\" here)"}});
+  CHECK(findings(doc) ==
+        std::map<std::string, std::string>{
+            {"", "missing required property \"cells\""},
+            {"/extra", "unexpected property (the nbformat 4.5 schema has no \"extra\" here)"}});
   doc = valid_notebook();
   doc["nbformat"] = 3;
   CHECK(only_finding(doc) == "/nbformat: expected 4, found 3 (only nbformat 4 is checked)");
@@ -91,7 +93,8 @@ TEST_CASE("the top level follows the schema", "[notebook]") {
 TEST_CASE("notebook metadata types are checked", "[notebook]") {
   json doc = valid_notebook();
   doc["metadata"]["kernelspec"] = {{"name", 3}};
-  doc["metadata"]["language_info"] = {{"name", "python"}, {"codemirror_mode", 2}, {"mimetype", false}};
+  doc["metadata"]["language_info"] = {
+      {"name", "python"}, {"codemirror_mode", 2}, {"mimetype", false}};
   doc["metadata"]["orig_nbformat"] = 0;
   doc["metadata"]["title"] = json::array();
   doc["metadata"]["authors"] = "me";
@@ -99,7 +102,8 @@ TEST_CASE("notebook metadata types are checked", "[notebook]") {
         std::map<std::string, std::string>{
             {"/metadata/kernelspec", "missing required property \"display_name\""},
             {"/metadata/kernelspec/name", "expected a string, found an integer"},
-            {"/metadata/language_info/codemirror_mode", "expected a string or an object, found an integer"},
+            {"/metadata/language_info/codemirror_mode",
+             "expected a string or an object, found an integer"},
             {"/metadata/language_info/mimetype", "expected a string, found a boolean"},
             {"/metadata/orig_nbformat", "expected an integer of 1 or more"},
             {"/metadata/title", "expected a string, found an array"},
@@ -123,27 +127,34 @@ TEST_CASE("cells follow their type's schema", "[notebook]") {
   doc["cells"][0]["execution_count"] = 1.0;
   doc["cells"][0]["attachments"] = json::object();  // code cells have none
   doc["cells"][1]["source"] = json::array({"a", 1});
-  doc["cells"][1]["outputs"] = json::array();      // markdown cells have none
+  doc["cells"][1]["outputs"] = json::array();  // markdown cells have none
   doc["cells"][2]["metadata"]["format"] = 1;
-  doc["cells"].push_back({{"cell_type", "heading"}, {"metadata", json::object()}, {"source", ""}, {"id", "h"}});
+  doc["cells"].push_back(
+      {{"cell_type", "heading"}, {"metadata", json::object()}, {"source", ""}, {"id", "h"}});
   doc["cells"].push_back({{"source", ""}});
   doc["cells"].push_back(json::array());
   CHECK(findings(doc) ==
         std::map<std::string, std::string>{
             {"/cells/0", "missing required property \"outputs\""},
-            {"/cells/0/execution_count", "expected a non-negative integer or null, found a floating-point number"},
-            {"/cells/0/attachments", "unexpected property (the nbformat 4.5 schema has no \"attachments\" here)"},
+            {"/cells/0/execution_count",
+             "expected a non-negative integer or null, found a floating-point number"},
+            {"/cells/0/attachments",
+             "unexpected property (the nbformat 4.5 schema has no \"attachments\" here)"},
             {"/cells/1/source", "expected a string or a list of strings, found an array"},
-            {"/cells/1/outputs", "unexpected property (the nbformat 4.5 schema has no \"outputs\" here)"},
+            {"/cells/1/outputs",
+             "unexpected property (the nbformat 4.5 schema has no \"outputs\" here)"},
             {"/cells/2/metadata/format", "expected a string, found an integer"},
-            {"/cells/3/cell_type", "unknown cell type \"heading\" (expected \"code\", \"markdown\" or \"raw\")"},
+            {"/cells/3/cell_type",
+             "unknown cell type \"heading\" (expected \"code\", \"markdown\" or \"raw\")"},
             {"/cells/4", "missing required property \"cell_type\""},
             {"/cells/5", "expected a cell (an object), found an array"}});
   doc = valid_notebook();
   doc["cells"][0]["execution_count"] = -1;
-  CHECK(only_finding(doc) == "/cells/0/execution_count: expected a non-negative integer or null, found -1");
+  CHECK(only_finding(doc) ==
+        "/cells/0/execution_count: expected a non-negative integer or null, found -1");
   doc["cells"][0]["execution_count"] = true;
-  CHECK(only_finding(doc) == "/cells/0/execution_count: expected a non-negative integer or null, found a boolean");
+  CHECK(only_finding(doc) ==
+        "/cells/0/execution_count: expected a non-negative integer or null, found a boolean");
 }
 
 TEST_CASE("cell metadata follows the schema", "[notebook]") {
@@ -165,7 +176,8 @@ TEST_CASE("cell metadata follows the schema", "[notebook]") {
             {"/cells/0/metadata/collapsed", "expected a boolean, found a string"},
             {"/cells/0/metadata/scrolled", "expected true, false or \"auto\""},
             {"/cells/0/metadata/jupyter", "expected an object, found a string"},
-            {"/cells/0/metadata/execution/iopub.status.idle", "expected a string (an ISO 8601 time), found an integer"}});
+            {"/cells/0/metadata/execution/iopub.status.idle",
+             "expected a string (an ISO 8601 time), found an integer"}});
   // Python's `$` matches before a final newline, so nbformat accepts "name\n" (checked with
   // nbformat.validator.isvalid), and so does this validator.
   doc = valid_notebook();
@@ -179,10 +191,12 @@ TEST_CASE("cell ids: pattern, length, uniqueness, and only from 4.5", "[notebook
   doc["cells"][0]["id"] = "$illegal_chars";
   doc["cells"][1]["id"] = std::string(65, 'a');
   doc["cells"][2]["id"] = "";
-  CHECK(findings(doc) == std::map<std::string, std::string>{
-                             {"/cells/0/id", "cell id \"$illegal_chars\" may only hold letters, digits, '-' and '_'"},
-                             {"/cells/1/id", "a cell id is 1 to 64 characters long, found 65"},
-                             {"/cells/2/id", "a cell id is 1 to 64 characters long, found 0"}});
+  CHECK(
+      findings(doc) ==
+      std::map<std::string, std::string>{
+          {"/cells/0/id", "cell id \"$illegal_chars\" may only hold letters, digits, '-' and '_'"},
+          {"/cells/1/id", "a cell id is 1 to 64 characters long, found 65"},
+          {"/cells/2/id", "a cell id is 1 to 64 characters long, found 0"}});
   doc = valid_notebook();
   doc["cells"][1]["id"] = std::string(64, 'a');
   doc["cells"][2]["id"] = "code-1";
@@ -190,14 +204,15 @@ TEST_CASE("cell ids: pattern, length, uniqueness, and only from 4.5", "[notebook
   doc = valid_notebook();
   doc["cells"][1].erase("id");
   doc["cells"][2]["id"] = 7;
-  CHECK(findings(doc) == std::map<std::string, std::string>{
-                             {"/cells/1", "missing required property \"id\""},
-                             {"/cells/2/id", "expected a string, found an integer"}});
+  CHECK(findings(doc) ==
+        std::map<std::string, std::string>{{"/cells/1", "missing required property \"id\""},
+                                           {"/cells/2/id", "expected a string, found an integer"}});
   doc = valid_notebook();
   doc["nbformat_minor"] = 4;
   doc["cells"][1].erase("id");
   doc["cells"][2].erase("id");
-  CHECK(only_finding(doc) == "/cells/0/id: unexpected property: cell ids need nbformat_minor 5 or more");
+  CHECK(only_finding(doc) ==
+        "/cells/0/id: unexpected property: cell ids need nbformat_minor 5 or more");
 }
 
 TEST_CASE("outputs follow their type's schema", "[notebook]") {
@@ -217,7 +232,8 @@ TEST_CASE("outputs follow their type's schema", "[notebook]") {
         std::map<std::string, std::string>{
             {"/cells/0/outputs/0", "missing required property \"name\""},
             {"/cells/0/outputs/0/text", "expected a string or a list of strings, found an integer"},
-            {"/cells/0/outputs/1/transient", "unexpected property (the nbformat 4.5 schema has no \"transient\" here)"},
+            {"/cells/0/outputs/1/transient",
+             "unexpected property (the nbformat 4.5 schema has no \"transient\" here)"},
             {"/cells/0/outputs/1/data/text~1html",
              "expected a string or a list of strings, found an object (only application/json and "
              "application/*+json data may be other JSON)"},
@@ -227,12 +243,14 @@ TEST_CASE("outputs follow their type's schema", "[notebook]") {
             {"/cells/0/outputs/2", "missing required property \"execution_count\""},
             {"/cells/0/outputs/3/traceback", "expected an array of strings, found a string"},
             {"/cells/0/outputs/4/output_type",
-             "unknown output type \"pyout\" (expected \"execute_result\", \"display_data\", \"stream\" or \"error\")"},
+             "unknown output type \"pyout\" (expected \"execute_result\", \"display_data\", "
+             "\"stream\" or \"error\")"},
             {"/cells/0/outputs/5", "missing required property \"output_type\""},
             {"/cells/0/outputs/6/metadata", "expected an object, found an integer"}});
   doc = valid_notebook();
   doc["cells"][1]["attachments"]["a.png"] = "AA";
-  CHECK(only_finding(doc) == "/cells/1/attachments/a.png: expected a mime bundle (an object), found a string");
+  CHECK(only_finding(doc) ==
+        "/cells/1/attachments/a.png: expected a mime bundle (an object), found a string");
 }
 
 TEST_CASE("a newer minor version is checked as nbformat does: relaxed 4.5 rules", "[notebook]") {
@@ -248,10 +266,11 @@ TEST_CASE("a newer minor version is checked as nbformat does: relaxed 4.5 rules"
   doc["cells"][1].erase("id");
   doc["cells"][2]["id"] = "code-1";
   doc["cells"][3].erase("metadata");
-  CHECK(findings(doc) == std::map<std::string, std::string>{
-                             {"/cells/1", "missing required property \"id\""},
-                             {"/cells/2/id", "duplicate cell id \"code-1\" (first used by /cells/0)"},
-                             {"/cells/3", "missing required property \"metadata\""}});
+  CHECK(findings(doc) ==
+        std::map<std::string, std::string>{
+            {"/cells/1", "missing required property \"id\""},
+            {"/cells/2/id", "duplicate cell id \"code-1\" (first used by /cells/0)"},
+            {"/cells/3", "missing required property \"metadata\""}});
 }
 
 TEST_CASE("schema details that differ by minor version", "[notebook]") {

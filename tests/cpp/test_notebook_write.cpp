@@ -135,7 +135,8 @@ const std::string expected_text = replace_all(R"py({
  "nbformat": 4,
  "nbformat_minor": 5
 }
-)py", "@LS@", "\u2028");
+)py",
+                                              "@LS@", "\u2028");
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -145,14 +146,16 @@ std::string read_file(const fs::path& path) {
 }
 
 fs::path scratch_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("nbexec-write-" + name + "-" + std::to_string(::getpid()));
+  auto dir =
+      fs::temp_directory_path() / ("nbexec-write-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
 }
 
 std::size_t entries_in(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+  return static_cast<std::size_t>(
+      std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
 unsigned mode_of(const fs::path& path) {
@@ -185,27 +188,27 @@ TEST_CASE("serialize_notebook writes nbformat's exact layout from the in-memory 
              {"metadata", {{"trusted", true}, {"tags", {"parameters"}}}},
              {"source", "x = '\u65e5\u672c'\r\ny = 2\u2028z"},
              {"outputs",
-              json::array(
-                  {{{"output_type", "stream"}, {"name", "stdout"}, {"text", "a\nb\n"}},
-                   {{"output_type", "execute_result"},
-                    {"execution_count", 1},
-                    {"metadata", json::object()},
-                    {"data",
-                     {{"text/plain", "'\u65e5\u672c'"},
-                      {"application/json", {{"k", {1, "a\nb"}}}},
-                      {"image/svg+xml", "<svg>\n</svg>"},
-                      {"application/javascript", "f();\ng();"},
-                      {"image/png", "iVBOR\nw0K"},
-                      {"application/x+json", "s\nt"}}}},
-                   {{"output_type", "error"},
-                    {"ename", "E"},
-                    {"evalue", "v"},
-                    {"traceback", {"\x1b[0;31mE\x1b[0m: v"}}}})}},
+              json::array({{{"output_type", "stream"}, {"name", "stdout"}, {"text", "a\nb\n"}},
+                           {{"output_type", "execute_result"},
+                            {"execution_count", 1},
+                            {"metadata", json::object()},
+                            {"data",
+                             {{"text/plain", "'\u65e5\u672c'"},
+                              {"application/json", {{"k", {1, "a\nb"}}}},
+                              {"image/svg+xml", "<svg>\n</svg>"},
+                              {"application/javascript", "f();\ng();"},
+                              {"image/png", "iVBOR\nw0K"},
+                              {"application/x+json", "s\nt"}}}},
+                           {{"output_type", "error"},
+                            {"ename", "E"},
+                            {"evalue", "v"},
+                            {"traceback", {"\x1b[0;31mE\x1b[0m: v"}}}})}},
             {{"id", "c2"},
              {"cell_type", "markdown"},
              {"metadata", json::object()},
              {"source", ""},
-             {"attachments", {{"a.png", {{"image/png", "AAAA\nBBBB"}, {"text/plain", "alt\ntext"}}}}}},
+             {"attachments",
+              {{"a.png", {{"image/png", "AAAA\nBBBB"}, {"text/plain", "alt\ntext"}}}}}},
             {{"id", "c3"},
              {"cell_type", "raw"},
              {"metadata", {{"format", "text/html"}}},
@@ -262,9 +265,10 @@ TEST_CASE("write_file_atomic refuses a directory and leaves it alone", "[noteboo
                     "cannot write " + (dir / "out.ipynb").string() + ": it is a directory");
   CHECK(fs::is_directory(dir / "out.ipynb"));
   CHECK(entries_in(dir) == 1);
-  CHECK_THROWS_WITH(write_file_atomic(dir / "no" / "such" / "dir.ipynb", "x"),
-                    Catch::Contains("cannot write " + (dir / "no" / "such" / "dir.ipynb").string()) &&
-                        Catch::Contains("No such file or directory"));
+  CHECK_THROWS_WITH(
+      write_file_atomic(dir / "no" / "such" / "dir.ipynb", "x"),
+      Catch::Contains("cannot write " + (dir / "no" / "such" / "dir.ipynb").string()) &&
+          Catch::Contains("No such file or directory"));
   fs::remove_all(dir);
 }
 

@@ -14,19 +14,19 @@ using nbexec::params::Parameters;
 namespace {
 
 json code_cell(const std::string& source, json tags = json::array()) {
-  json cell = {{"cell_type", "code"}, {"execution_count", nullptr}, {"id", "c-" + source},
-               {"metadata", json::object()}, {"outputs", json::array()}, {"source", source}};
+  json cell = {{"cell_type", "code"},        {"execution_count", nullptr}, {"id", "c-" + source},
+               {"metadata", json::object()}, {"outputs", json::array()},   {"source", source}};
   if (!tags.empty()) cell["metadata"]["tags"] = std::move(tags);
   return cell;
 }
 
 Notebook make_notebook(json cells, int minor = 5) {
-  return Notebook(json{{"cells", std::move(cells)},
-                       {"metadata",
-                        {{"kernelspec",
-                          {{"name", "python3"}, {"language", "python"}, {"display_name", "P"}}}}},
-                       {"nbformat", 4},
-                       {"nbformat_minor", minor}});
+  return Notebook(
+      json{{"cells", std::move(cells)},
+           {"metadata",
+            {{"kernelspec", {{"name", "python3"}, {"language", "python"}, {"display_name", "P"}}}}},
+           {"nbformat", 4},
+           {"nbformat_minor", minor}});
 }
 
 const Parameters kParams = Parameters::parse(R"({"alpha": 0.5, "name": "x"})");

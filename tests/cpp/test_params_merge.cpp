@@ -8,9 +8,9 @@
 
 #include "params/base64.hpp"
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 using nbexec::ParameterError;
 using nbexec::params::merge_parameters;

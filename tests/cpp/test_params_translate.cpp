@@ -156,7 +156,8 @@ TEST_CASE("render_parameters_source comments as papermill does", "[params]") {
   const auto one = Parameters::parse(R"({"x": 1})");
   // python3: translate_parameters("pysparkkernel", "other", {"x": 1}, "Injected") and
   // PythonTranslator.codify({"x": 1}, c) for c in ("", "  spaced \t"), codify({}).
-  CHECK(render_parameters_source(one, "pysparkkernel", "other", "Injected") == "# Injected\nx = 1\n");
+  CHECK(render_parameters_source(one, "pysparkkernel", "other", "Injected") ==
+        "# Injected\nx = 1\n");
   CHECK(render_parameters_source(one, "python3", "python", "") == "#\nx = 1\n");
   CHECK(render_parameters_source(one, "python3", "python", "  spaced \t") == "#   spaced\nx = 1\n");
   CHECK(render_parameters_source(Parameters::object(), "python3", "python") == "# Parameters\n");

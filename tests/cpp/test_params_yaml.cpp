@@ -6,12 +6,12 @@
 #include <nbexec/params/parameters.hpp>
 #include <nbexec/params/translate.hpp>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 using namespace std::literals;
 using nbexec::ParameterError;
@@ -145,10 +145,13 @@ constexpr YamlCase kYamlCases[] = {
     {"a: { }"sv, "{\"a\": {}}"sv},
     {"a: []"sv, "{\"a\": []}"sv},
     {"b: 1\na: 2\nb: 3"sv, "{\"b\": 3, \"a\": 2}"sv},
-    {"a: &x {b: 1, c: 2}\nd:\n  <<: *x\n  c: 3"sv, "{\"a\": {\"b\": 1, \"c\": 2}, \"d\": {\"b\": 1, \"c\": 3}}"sv},
-    {"a: &x {b: 1}\nb: &y {b: 2, c: 5}\nd:\n  <<: [*x, *y]\n"sv, "{\"a\": {\"b\": 1}, \"b\": {\"b\": 2, \"c\": 5}, \"d\": {\"b\": 1, \"c\": 5}}"sv},
+    {"a: &x {b: 1, c: 2}\nd:\n  <<: *x\n  c: 3"sv,
+     "{\"a\": {\"b\": 1, \"c\": 2}, \"d\": {\"b\": 1, \"c\": 3}}"sv},
+    {"a: &x {b: 1}\nb: &y {b: 2, c: 5}\nd:\n  <<: [*x, *y]\n"sv,
+     "{\"a\": {\"b\": 1}, \"b\": {\"b\": 2, \"c\": 5}, \"d\": {\"b\": 1, \"c\": 5}}"sv},
     {"a: {<<: {b: 1}, b: 2}"sv, "{\"a\": {\"b\": 2}}"sv},
-    {"base: &b {x: 1, y: 2}\nmid: &m\n  <<: *b\n  z: 3\ntop:\n  <<: *m\n  x: 9"sv, "{\"base\": {\"x\": 1, \"y\": 2}, \"mid\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"top\": {\"x\": 9, \"y\": 2, \"z\": 3}}"sv},
+    {"base: &b {x: 1, y: 2}\nmid: &m\n  <<: *b\n  z: 3\ntop:\n  <<: *m\n  x: 9"sv,
+     "{\"base\": {\"x\": 1, \"y\": 2}, \"mid\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"top\": {\"x\": 9, \"y\": 2, \"z\": 3}}"sv},
     {"a: &anchor [1, 2]\nb: *anchor"sv, "{\"a\": [1, 2], \"b\": [1, 2]}"sv},
     {"\357\273\277a: 1"sv, "{\"a\": 1}"sv},
     {"a: 1 # comment\n# only comment\nb: 'x' # c"sv, "{\"a\": 1, \"b\": \"x\"}"sv},
@@ -157,8 +160,10 @@ constexpr YamlCase kYamlCases[] = {
     {"a: 9223372036854775807"sv, "{\"a\": 9223372036854775807}"sv},
     {"a: -9223372036854775808"sv, "{\"a\": -9223372036854775808}"sv},
     {"a: 18446744073709551615"sv, "{\"a\": 18446744073709551615}"sv},
-    {"nested:\n  list:\n    - 1\n    - two\n    - 3.0\n  map: {k: v}\nflag: off"sv, "{\"nested\": {\"list\": [1, \"two\", 3.0], \"map\": {\"k\": \"v\"}}, \"flag\": False}"sv},
-    {"s: caf\303\251 \360\237\230\200\nt: \"tab\\there\""sv, "{\"s\": \"caf\\xe9 \\U0001f600\", \"t\": \"tab\\there\"}"sv},
+    {"nested:\n  list:\n    - 1\n    - two\n    - 3.0\n  map: {k: v}\nflag: off"sv,
+     "{\"nested\": {\"list\": [1, \"two\", 3.0], \"map\": {\"k\": \"v\"}}, \"flag\": False}"sv},
+    {"s: caf\303\251 \360\237\230\200\nt: \"tab\\there\""sv,
+     "{\"s\": \"caf\\xe9 \\U0001f600\", \"t\": \"tab\\there\"}"sv},
     // The non-specific tag "!" resolves like a plain scalar, quoted or not; Python's `$` lets a
     // block scalar's final newline through ("7\n" is the int 7).
     {"a: ! 21"sv, "{\"a\": 21}"sv},
@@ -233,9 +238,9 @@ TEST_CASE("an empty YAML document is no parameters", "[params]") {
 }
 
 TEST_CASE("YAML that is not a mapping is refused", "[params]") {
-  CHECK_THROWS_WITH(parse_parameters_yaml("- 1\n- 2\n", "-y #1"),
-                    Catch::Contains("-y #1") && Catch::Contains("mapping") &&
-                        Catch::Contains("list"));
+  CHECK_THROWS_WITH(parse_parameters_yaml("- 1\n- 2\n", "-y #1"), Catch::Contains("-y #1") &&
+                                                                      Catch::Contains("mapping") &&
+                                                                      Catch::Contains("list"));
   CHECK_THROWS_WITH(parse_parameters_yaml("just text", "t"), Catch::Contains("scalar"));
   // papermill's `yaml.load(...) or {}` would quietly drop these falsy documents; nbexec reports
   // them, since they cannot be what the user meant.
@@ -292,8 +297,8 @@ TEST_CASE("values PyYAML's constructor rejects are refused", "[params]") {
 TEST_CASE("YAML values Python could hold but nbexec cannot are refused", "[params]") {
   // PyYAML builds bytes, datetime.date, set and an ordered pair list for these tags; none of
   // them is a value papermill can render sensibly.
-  for (const auto text : {"a: !!binary aGVsbG8="sv, "a: !!timestamp 2020-01-01"sv,
-                          "a: !!set {b}"sv, "a: !!omap [b: 1]"sv, "a: !!pairs [b: 1]"sv}) {
+  for (const auto text : {"a: !!binary aGVsbG8="sv, "a: !!timestamp 2020-01-01"sv, "a: !!set {b}"sv,
+                          "a: !!omap [b: 1]"sv, "a: !!pairs [b: 1]"sv}) {
     INFO("yaml: " << text);
     CHECK_THROWS_WITH(parse_parameters_yaml(text, "t"), Catch::Contains("unsupported YAML tag"));
   }
@@ -340,9 +345,8 @@ TEST_CASE("load_parameters_file names a file it cannot read", "[params]") {
 }
 
 TEST_CASE("the papermill corpus parameter files load as PyYAML loads them", "[params]") {
-  const std::filesystem::path corpus =
-      std::filesystem::path(NBEXEC_SOURCE_DIR) / ".." / "shared" / "corpus" / "papermill" /
-      "parameters";
+  const std::filesystem::path corpus = std::filesystem::path(NBEXEC_SOURCE_DIR) / ".." / "shared" /
+                                       "corpus" / "papermill" / "parameters";
   if (!std::filesystem::exists(corpus / "example.yaml")) {
     WARN("papermill corpus not found at " << corpus.string() << "; skipped");
     return;
@@ -350,9 +354,11 @@ TEST_CASE("the papermill corpus parameter files load as PyYAML loads them", "[pa
   // python3: papermill.iorw.read_yaml_file('example.yaml') ==
   //   {'foo': 12345, 'bar': 'value', 'baz': {'k1': 'v1', 'k2': 'v2'}, 'a_date': '2019-01-01'}
   const auto yaml = load_parameters_file(corpus / "example.yaml");
-  CHECK(yaml.dump() == R"({"foo":12345,"bar":"value","baz":{"k1":"v1","k2":"v2"},"a_date":"2019-01-01"})");
-  CHECK(render_python_value(yaml) ==
-        R"({"foo": 12345, "bar": "value", "baz": {"k1": "v1", "k2": "v2"}, "a_date": "2019-01-01"})");
+  CHECK(yaml.dump() ==
+        R"({"foo":12345,"bar":"value","baz":{"k1":"v1","k2":"v2"},"a_date":"2019-01-01"})");
+  CHECK(
+      render_python_value(yaml) ==
+      R"({"foo": 12345, "bar": "value", "baz": {"k1": "v1", "k2": "v2"}, "a_date": "2019-01-01"})");
   // python3: read_yaml_file('example.json') == {'foo': 54321}
   if (std::filesystem::exists(corpus / "example.json")) {
     CHECK(load_parameters_file(corpus / "example.json").dump() == R"({"foo":54321})");

@@ -96,8 +96,8 @@ TEST_CASE("connection file errors name the field", "[protocol]") {
   REQUIRE_NOTHROW(parse_connection_info(good));
 
   CHECK_THAT(parse_error(json::array()), Catch::Contains("expected a JSON object"));
-  for (const char* field : {"ip", "shell_port", "iopub_port", "stdin_port", "control_port",
-                            "hb_port"}) {
+  for (const char* field :
+       {"ip", "shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"}) {
     json missing = good;
     missing.erase(field);
     CHECK_THAT(parse_error(missing),
@@ -108,8 +108,8 @@ TEST_CASE("connection file errors name the field", "[protocol]") {
     changed[field] = std::move(value);
     return parse_error(changed);
   };
-  CHECK_THAT(with("shell_port", "50001"), Catch::Contains("\"shell_port\"") &&
-                                              Catch::Contains("integer"));
+  CHECK_THAT(with("shell_port", "50001"),
+             Catch::Contains("\"shell_port\"") && Catch::Contains("integer"));
   CHECK_THAT(with("iopub_port", 5.5), Catch::Contains("\"iopub_port\""));
   CHECK_THAT(with("stdin_port", true), Catch::Contains("\"stdin_port\""));
   CHECK_THAT(with("hb_port", 0), Catch::Contains("\"hb_port\"") && Catch::Contains("65535"));
@@ -119,8 +119,7 @@ TEST_CASE("connection file errors name the field", "[protocol]") {
   CHECK_THAT(with("ip", 127), Catch::Contains("\"ip\"") && Catch::Contains("string"));
   CHECK_THAT(with("ip", ""), Catch::Contains("\"ip\"") && Catch::Contains("empty"));
   CHECK_THAT(with("key", nullptr), Catch::Contains("\"key\""));
-  CHECK_THAT(with("transport", "udp"), Catch::Contains("\"transport\"") &&
-                                           Catch::Contains("udp"));
+  CHECK_THAT(with("transport", "udp"), Catch::Contains("\"transport\"") && Catch::Contains("udp"));
   CHECK_THAT(with("signature_scheme", "hmac-sha999"),
              Catch::Contains("\"signature_scheme\"") && Catch::Contains("hmac-sha999"));
   CHECK_THAT(with("kernel_name", json::object()), Catch::Contains("\"kernel_name\""));

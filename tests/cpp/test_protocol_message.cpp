@@ -44,8 +44,8 @@ TEST_CASE("iso8601_now writes UTC with microseconds and Z", "[protocol]") {
                       &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &micros) == 7);
   utc.tm_year -= 1900;
   utc.tm_mon -= 1;
-  const auto parsed = std::chrono::system_clock::from_time_t(timegm(&utc)) +
-                      std::chrono::microseconds(micros);
+  const auto parsed =
+      std::chrono::system_clock::from_time_t(timegm(&utc)) + std::chrono::microseconds(micros);
   const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(parsed - before);
   CHECK(skew.count() > -1000);
   CHECK(skew.count() < 2000);

@@ -110,8 +110,8 @@ TEST_CASE("Signer rejects unknown schemes", "[protocol]") {
   }
   // The scheme is checked even without a key: a typo must not silently turn signing off.
   CHECK_THROWS_AS(Signer("hmac-sha25", ""), ProtocolError);
-  CHECK_THROWS_WITH(Signer("hmac-whirlpool", key), Catch::Contains("hmac-whirlpool") &&
-                                                       Catch::Contains("hmac-sha256"));
+  CHECK_THROWS_WITH(Signer("hmac-whirlpool", key),
+                    Catch::Contains("hmac-whirlpool") && Catch::Contains("hmac-sha256"));
 }
 
 TEST_CASE("Signer::verify checks length, alphabet and every bit", "[protocol]") {

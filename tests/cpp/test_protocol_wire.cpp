@@ -22,8 +22,8 @@ const std::string key = "b4c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5";
 
 Message sample() {
   Message message = make_message(
-      "execute_request", json{{"code", "print('h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac')"},
-                              {"silent", false}},
+      "execute_request",
+      json{{"code", "print('h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac')"}, {"silent", false}},
       "session-1");
   message.identities = {"client-a", "\x00\x01\xff"s};
   message.parent_header = json{{"msg_id", "parent-1"}};
@@ -128,8 +128,8 @@ TEST_CASE("decode_message rejects bad signatures", "[protocol]") {
   }
   SECTION("wrong length") {
     frames[1].pop_back();
-    CHECK_THROWS_WITH(decode_message(frames, signer), Catch::Contains("63 characters") &&
-                                                          Catch::Contains("expected 64"));
+    CHECK_THROWS_WITH(decode_message(frames, signer),
+                      Catch::Contains("63 characters") && Catch::Contains("expected 64"));
     frames[1] += "00";
     CHECK_THROWS_WITH(decode_message(frames, signer), Catch::Contains("65 characters"));
   }
@@ -176,8 +176,7 @@ TEST_CASE("decode_message rejects dict frames that are not JSON objects", "[prot
                     Catch::Contains("content frame must be a JSON object, got array"));
   CHECK_THROWS_WITH(decode_message(frames_with(signer, "\"text\""), signer),
                     Catch::Contains("header frame must be a JSON object, got string"));
-  CHECK_THROWS_WITH(decode_message(frames_with(signer, "{}"), signer),
-                    Catch::Contains("msg_id"));
+  CHECK_THROWS_WITH(decode_message(frames_with(signer, "{}"), signer), Catch::Contains("msg_id"));
   CHECK_THROWS_WITH(decode_message(frames_with(signer, R"({"msg_id":"m","msg_type":7})"), signer),
                     Catch::Contains("msg_type"));
   CHECK_THROWS_WITH(decode_message(frames_with(signer, good_header, ""), signer),
@@ -207,8 +206,8 @@ TEST_CASE("encode_message refuses what the other side could not read", "[protoco
                     Catch::Contains("content must be a JSON object"));
   message = sample();
   message.metadata = json{{"bad", "\xc3("}};
-  CHECK_THROWS_WITH(encode_message(message, signer), Catch::Contains("metadata") &&
-                                                         Catch::Contains("UTF-8"));
+  CHECK_THROWS_WITH(encode_message(message, signer),
+                    Catch::Contains("metadata") && Catch::Contains("UTF-8"));
   message = sample();
   message.header = nullptr;
   CHECK_THROWS_AS(encode_message(message, signer), ProtocolError);

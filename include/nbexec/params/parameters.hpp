@@ -31,11 +31,11 @@ Parameters load_parameters_file(const std::filesystem::path& path);
 
 // Everything given on a command line, each kind in the order given.
 struct ParameterSources {
-  std::vector<std::filesystem::path> files;                    // -f
-  std::vector<std::string> yaml;                               // -y
-  std::vector<std::string> base64_yaml;                        // -b
-  std::vector<std::pair<std::string, std::string>> inferred;   // -p NAME VALUE
-  std::vector<std::pair<std::string, std::string>> raw;        // -r NAME VALUE
+  std::vector<std::filesystem::path> files;                   // -f
+  std::vector<std::string> yaml;                              // -y
+  std::vector<std::string> base64_yaml;                       // -b
+  std::vector<std::pair<std::string, std::string>> inferred;  // -p NAME VALUE
+  std::vector<std::pair<std::string, std::string>> raw;       // -r NAME VALUE
 };
 
 // papermill's merge order: all -b, then -f, then -y, then -p, then -r; a later value wins and

@@ -23,8 +23,7 @@ class KernelConnection {
   virtual ~KernelConnection() = default;
 
   // Sends a request on shell or control and returns its msg_id.
-  virtual std::string send_request(Channel channel, std::string_view msg_type,
-                                   json content) = 0;
+  virtual std::string send_request(Channel channel, std::string_view msg_type, json content) = 0;
 
   // The next verified message from shell, iopub or control, waiting at most `timeout`;
   // nullopt when nothing arrived in time. Messages that fail verification are dropped here.
