@@ -1,6 +1,6 @@
 #include "json_reader.hpp"
 
-#include "utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -9,6 +9,8 @@
 #include <limits>
 
 namespace nbexec::notebook::detail {
+
+using nbexec::detail::utf8_sequence_length;
 
 namespace {
 
@@ -167,21 +169,7 @@ class Reader {
   }
 
   static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    nbexec::detail::append_utf8(out, static_cast<char32_t>(cp));
   }
 
   void parse_escape(std::string& out) {

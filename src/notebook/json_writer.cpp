@@ -1,7 +1,7 @@
 #include "json_writer.hpp"
 
+#include "core/utf8.hpp"
 #include "json_reader.hpp"
-#include "utf8.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -10,6 +10,8 @@
 #include <cstdlib>
 
 namespace nbexec::notebook::detail {
+
+using nbexec::detail::utf8_sequence_length;
 
 std::string python_float_repr(double value) {
   if (std::isnan(value)) return "NaN";
