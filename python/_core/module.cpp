@@ -1,5 +1,6 @@
 // nbexec._core: the C++ core seen from Python. Kept thin: argument conversion, the GIL, and
 // exception mapping; the Pythonic API is in python/nbexec/.
+#include "bindings.hpp"
 #include "convert.hpp"
 
 #include <nbexec/error.hpp>
@@ -245,6 +246,7 @@ PYBIND11_MODULE(_core, m) {
         "Parse notebook JSON text and write it back in nbformat's layout.");
   m.def("validate_notebook_text", &validate_notebook_text, py::arg("text"),
         "Structural nbformat v4 validation: a list of (json_pointer, message).");
+  nbexec::python::bind_translators(m);
   m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
         "Kernelspecs nbexec can start, in search order.");
 }

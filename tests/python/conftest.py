@@ -19,6 +19,9 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def _find_cli() -> str:
+    # NBEXEC_CLI points the tests at a binary from another build directory.
+    if os.environ.get("NBEXEC_CLI"):
+        return os.environ["NBEXEC_CLI"]
     beside = Path(sys.executable).parent / "nbexec"
     if beside.exists():
         return str(beside)

@@ -1,0 +1,10 @@
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace nbexec::python {
+
+// Each binding file adds its functions to nbexec._core; module.cpp calls them all.
+void bind_translators(pybind11::module_& m);  // translator_bindings.cpp
+
+}  // namespace nbexec::python
