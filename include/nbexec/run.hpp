@@ -15,8 +15,17 @@ namespace nbexec {
 
 enum class LogLevel { debug, info, warning, error };
 
+// How supplied parameters are checked against the notebook's parameters cell before the
+// kernel starts.
+enum class ParameterCheck {
+  strict,        // unknown names and contradicting types are errors (ParameterError, exit 2)
+  warn_unknown,  // unknown names are warnings (papermill's behaviour); types are still checked
+  off,           // no type check; unknown names are warnings, as in papermill
+};
+
 // Everything one papermill-style run needs.
 struct RunOptions {
+  // Both paths may name parameters, as papermill allows: "out-{alpha}.ipynb", {pm[run_uuid]}.
   std::filesystem::path input_path;   // "-" reads standard input
   std::filesystem::path output_path;  // "-" writes standard output; empty writes nothing
   params::Parameters parameters = params::Parameters::object();
@@ -25,8 +34,10 @@ struct RunOptions {
   std::optional<std::filesystem::path> cwd;  // the kernel's working directory
   std::chrono::milliseconds start_timeout{60000};
   std::optional<std::chrono::milliseconds> execution_timeout;  // per cell
+  std::string transport = "tcp";  // kernel sockets: "tcp" on 127.0.0.1, or "ipc" (files)
   bool allow_errors = false;
-  bool report_mode = false;
+  bool report_mode = false;  // hide the source of every code cell (metadata.jupyter)
+  ParameterCheck parameter_check = ParameterCheck::strict;
   bool prepare_only = false;  // parameterize and write, do not execute
   bool log_output = false;    // pass cell outputs to `output`
   // Prefix of the Python environment the caller runs in (kernelspec search).
@@ -42,6 +53,8 @@ struct RunOptions {
 
 struct RunResult {
   notebook::Notebook notebook;
+  std::filesystem::path input_path;             // as filled in from the parameters
+  std::filesystem::path output_path;            // as filled in from the parameters
   std::optional<execute::CellFailure> failure;  // set when a cell raised
   bool cancelled = false;
 };

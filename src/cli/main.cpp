@@ -15,7 +15,7 @@ namespace {
 std::vector<std::string> with_implicit_run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' && args[0] != "run" &&
-      args[0] != "kernelspecs" && args[0] != "help") {
+      args[0] != "kernelspecs" && args[0] != "inspect" && args[0] != "help") {
     args.insert(args.begin(), "run");
   }
   return args;
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "nbexec: run Jupyter notebooks as pipeline steps, papermill-compatible.\n\n"
       "  nbexec run INPUT.ipynb OUTPUT.ipynb -p alpha 0.5 -f params.yaml\n"
       "  nbexec INPUT.ipynb OUTPUT.ipynb ...      (papermill's form, same as run)\n"
+      "  nbexec inspect INPUT.ipynb [--json]      (the notebook's parameters and their types)\n"
       "  nbexec kernelspecs                       (list the kernels nbexec can start)\n\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
       "4 kernel died, 128+N stopped by signal N.",
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
 
   nbexec::cli::Action run_action = nbexec::cli::add_run_command(app);
   nbexec::cli::Action kernelspecs_action = nbexec::cli::add_kernelspecs_command(app);
+  nbexec::cli::Action inspect_action = nbexec::cli::add_inspect_command(app);
 
   std::vector<std::string> args = with_implicit_run(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("run")) return run_action();
     if (app.got_subcommand("kernelspecs")) return kernelspecs_action();
+    if (app.got_subcommand("inspect")) return inspect_action();
   } catch (const std::exception& error) {
     return nbexec::cli::report_error(error);
   }

@@ -1,8 +1,12 @@
 #include "cli/commands.hpp"
+#include "cli/notebook_help.hpp"
+#include "cli/parameter_options.hpp"
 #include "cli/signals.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/parameters.hpp>
+#include <nbexec/notebook/read.hpp>
+#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/path_template.hpp>
 #include <nbexec/run.hpp>
 
 #include <iostream>
@@ -18,20 +22,20 @@ namespace {
 struct RunArgs {
   std::string input;
   std::string output;
-  std::vector<std::pair<std::string, std::string>> parameters;
-  std::vector<std::pair<std::string, std::string>> parameters_raw;
-  std::vector<std::string> parameters_file;
-  std::vector<std::string> parameters_yaml;
-  std::vector<std::string> parameters_base64;
+  ParameterArgs parameters;
   std::string kernel;
   std::string language;
   std::string cwd;
   double start_timeout = 60;
   double execution_timeout = 0;
+  std::string transport = "tcp";
   bool log_output = false;
   bool allow_errors = false;
   bool report_mode = false;
   bool prepare_only = false;
+  bool help_notebook = false;
+  bool allow_unknown_parameters = false;
+  bool no_parameter_check = false;
   std::string log_level = "INFO";
   bool progress_bar = false;
 };
@@ -68,22 +72,32 @@ void print_failure(const execute::CellFailure& failure) {
   for (const auto& line : failure.traceback) std::cerr << strip_ansi(line) << "\n";
 }
 
+// papermill's --help-notebook: the parameters of INPUT (its path filled in from the
+// parameters), nothing executed.
+int help_notebook(const RunArgs& args, const params::Parameters& parameters) {
+  const std::string path = params::parameterize_path(
+      args.input, parameters, params::make_builtin_parameters(), "input path");
+  const notebook::Notebook nb = notebook::load_notebook(path);
+  const auto found = params::inspect_notebook_parameters(nb, args.kernel, args.language);
+  std::cout << "Usage: nbexec run [OPTIONS] INPUT [OUTPUT]\n";
+  return print_notebook_help(args.input, found, std::cout);
+}
+
 int run(const RunArgs& args) {
   RunOptions options;
   options.input_path = args.input;
   options.output_path = args.output;
-  params::ParameterSources sources;
-  for (const auto& file : args.parameters_file) sources.files.emplace_back(file);
-  sources.yaml = args.parameters_yaml;
-  sources.base64_yaml = args.parameters_base64;
-  sources.inferred = args.parameters;
-  sources.raw = args.parameters_raw;
-  options.parameters = params::merge_parameters(sources);
+  options.parameters = merge_parameter_args(args.parameters, args.input, args.output);
+  if (args.help_notebook) return help_notebook(args, options.parameters);
+  options.parameter_check = args.no_parameter_check         ? ParameterCheck::off
+                            : args.allow_unknown_parameters ? ParameterCheck::warn_unknown
+                                                            : ParameterCheck::strict;
   options.kernel_name = args.kernel;
   options.language = args.language;
   if (!args.cwd.empty()) options.cwd = args.cwd;
   options.start_timeout = to_ms(args.start_timeout);
   if (args.execution_timeout > 0) options.execution_timeout = to_ms(args.execution_timeout);
+  options.transport = args.transport;
   options.allow_errors = args.allow_errors;
   options.report_mode = args.report_mode;
   options.prepare_only = args.prepare_only;
@@ -97,11 +111,6 @@ int run(const RunArgs& args) {
 
   SignalGuard signals;
   options.cancel = &signals.cancelled();
-  if (level_shown(level, LogLevel::info)) {
-    std::cerr << "nbexec: Input notebook:  " << args.input << "\n"
-              << "nbexec: Output notebook: " << (args.output.empty() ? "(none)" : args.output)
-              << "\n";
-  }
   RunResult result = run_notebook(options);
   if (result.cancelled || signals.signal_number() != 0) {
     std::cerr << "nbexec: stopped by signal " << signals.signal_number()
@@ -129,27 +138,7 @@ Action add_run_command(CLI::App& app) {
   command->add_option("OUTPUT", args->output,
                       "Where to write the executed notebook; - writes standard output; "
                       "omitted: nothing is written");
-  command
-      ->add_option("-p,--parameters", args->parameters,
-                   "Parameter NAME VALUE; VALUE is read as int, float, True/False/None, "
-                   "else string (papermill's rules). Repeatable")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->allow_extra_args(false)
-      ->type_name("NAME VALUE");
-  command
-      ->add_option("-r,--parameters_raw", args->parameters_raw,
-                   "Parameter NAME VALUE kept as a string. Repeatable")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->allow_extra_args(false)
-      ->type_name("NAME VALUE");
-  command->add_option("-f,--parameters_file", args->parameters_file,
-                      "YAML or JSON file of parameters. Repeatable");
-  command->add_option("-y,--parameters_yaml", args->parameters_yaml,
-                      "Parameters as a YAML string. Repeatable");
-  command->add_option("-b,--parameters_base64", args->parameters_base64,
-                      "Parameters as base64-encoded YAML. Repeatable");
+  add_parameter_options(command, args->parameters, true);
   command->add_option("-k,--kernel", args->kernel,
                       "Kernel name (see `nbexec kernelspecs`); default: the notebook's");
   command->add_option("-l,--language", args->language,
@@ -159,12 +148,23 @@ Action add_run_command(CLI::App& app) {
                       "Seconds to wait for the kernel to start (default 60)");
   command->add_option("--execution-timeout", args->execution_timeout,
                       "Seconds a cell may run before the run stops with exit 3 (default: none)");
+  command
+      ->add_option("--transport", args->transport,
+                   "Kernel sockets: tcp (127.0.0.1, default) or ipc (Unix socket files in "
+                   "the runtime directory)")
+      ->check(CLI::IsMember({"tcp", "ipc"}));
   command->add_flag("--log-output,!--no-log-output", args->log_output,
                     "Write cell outputs to stderr as they arrive");
   command->add_flag("--allow-errors", args->allow_errors,
                     "Keep executing after a cell raises (exit 0)");
   command->add_flag("--report-mode,!--no-report-mode", args->report_mode,
-                    "Hide the source of the injected-parameters cell");
+                    "Hide the source of every code cell (metadata.jupyter.source_hidden)");
+  command->add_flag("--help-notebook", args->help_notebook,
+                    "Show the notebook's parameters (name, type, default, help) and exit");
+  command->add_flag("--allow-unknown-parameters", args->allow_unknown_parameters,
+                    "A parameter the notebook does not define is a warning, not an error");
+  command->add_flag("--no-parameter-check", args->no_parameter_check,
+                    "Do not check parameters against the notebook (papermill's behaviour)");
   command->add_flag("--prepare-only,!--prepare-execute", args->prepare_only,
                     "Inject parameters and write the output without executing");
   command->add_option("--log-level", args->log_level, "DEBUG, INFO, WARNING or ERROR")
@@ -176,7 +176,10 @@ Action add_run_command(CLI::App& app) {
       "  nbexec run in.ipynb out.ipynb -p alpha 0.6 -p name 'Ada' -f params.yaml\n"
       "  nbexec run in.ipynb out.ipynb -k python3 --cwd data/ --log-output\n"
       "  nbexec run in.ipynb - --prepare-only > parameterized.ipynb\n\n"
-      "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins).\n"
+      "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins) and are checked\n"
+      "against the notebook's parameters cell before the kernel starts: an unknown name or a\n"
+      "value of the wrong type is exit 2. INPUT and OUTPUT may name parameters: "
+      "out-{alpha}.ipynb.\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
       "4 kernel died, 128+N stopped by signal N. See docs/cli.md.");
   return [args]() { return run(*args); };

@@ -5,6 +5,7 @@
 #include <nbexec/params/inject.hpp>
 #include <nbexec/run.hpp>
 
+#include "run/prepare.hpp"
 #include "run/progressive_saver.hpp"
 
 namespace nbexec {
@@ -17,23 +18,10 @@ void log_line(const RunOptions& options, LogLevel level, const std::string& text
   if (options.log) options.log(level, text);
 }
 
-std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb) {
-  if (!options.kernel_name.empty()) return options.kernel_name;
-  std::string name = nb.kernel_name();
-  if (name.empty()) {
-    throw UsageError(options.input_path.string() +
-                     ": the notebook names no kernel (metadata.kernelspec.name); pass -k KERNEL");
-  }
-  return name;
-}
-
-// papermill records where the notebook came from and went, and what it was given.
-void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options) {
-  json& papermill = nb.metadata()["papermill"];
-  if (!papermill.is_object()) papermill = json::object();
-  papermill["input_path"] = options.input_path.string();
-  papermill["output_path"] = options.output_path.string();
-  papermill["parameters"] = json::parse(options.parameters.dump());
+// Every exit path says how many kernel messages failed verification, and why.
+void log_rejections(const RunOptions& options, const kernel::Kernel& kernel) {
+  std::string text = kernel::describe_rejections(kernel.connection_stats());
+  if (!text.empty()) log_line(options, LogLevel::warning, text);
 }
 
 }  // namespace
@@ -41,23 +29,12 @@ void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options
 RunResult run_notebook(const RunOptions& options) {
   RunResult result;
   notebook::Notebook& nb = result.notebook;
-  nb = notebook::load_notebook(options.input_path);
+  const run_detail::Prepared prepared = run_detail::prepare_notebook(options, nb);
+  result.input_path = prepared.input_path;
+  result.output_path = prepared.output_path;
+  const std::string& kernel_name = prepared.kernel_name;
 
-  const std::string kernel_name = resolve_kernel_name(options, nb);
-  const std::string language = options.language.empty() ? nb.language() : options.language;
-
-  if (!options.parameters.empty()) {
-    auto injected = params::inject_parameters(nb, options.parameters, kernel_name, language,
-                                              options.report_mode);
-    if (injected.placement == params::InjectPlacement::at_top_no_parameters) {
-      log_line(options, LogLevel::warning,
-               options.input_path.string() +
-                   ": no cell is tagged 'parameters'; parameters injected at the top");
-    }
-  }
-  record_papermill_metadata(nb, options);
-
-  run_detail::ProgressiveSaver saver(options.output_path, std::chrono::seconds(2));
+  run_detail::ProgressiveSaver saver(prepared.output_path, std::chrono::seconds(2));
   if (options.prepare_only) {
     saver.save(nb);
     return result;
@@ -68,11 +45,13 @@ RunResult run_notebook(const RunOptions& options) {
   search.env_prefix = options.env_prefix;
   const kernel::KernelSpec spec =
       kernel::find_kernelspec(kernel_name, kernel::kernelspec_search_path(search));
-  if (options.output_path != "-") saver.save(nb);
+  if (prepared.output_path != "-") saver.save(nb);
 
   kernel::LaunchOptions launch;
   launch.cwd = options.cwd;
   launch.start_timeout = options.start_timeout;
+  launch.transport = options.transport;
+  launch.cancel = options.cancel;
   launch.log = [&](const std::string& line) { log_line(options, LogLevel::debug, line); };
   auto kernel = kernel::Kernel::start(spec, launch);
   log_line(options, LogLevel::info,
@@ -104,25 +83,22 @@ RunResult run_notebook(const RunOptions& options) {
   } catch (const KernelDiedError& error) {
     // Nothing lost: whatever the cells produced before the kernel's death is on disk before
     // the error reaches the caller, and the kernel's last words are quoted.
+    const std::string reason = kernel->death_reason();
     kernel->shutdown(std::chrono::milliseconds(2000));
+    log_rejections(options, *kernel);
     saver.save(nb);
     std::string tail = kernel->stderr_tail();
     if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
-    throw KernelDiedError(std::string(error.what()) +
+    throw KernelDiedError(std::string(error.what()) + ": " + reason +
                           (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
   } catch (const Error&) {
     kernel->shutdown(std::chrono::milliseconds(2000));
+    log_rejections(options, *kernel);
     saver.save(nb);
     throw;
   }
   kernel->shutdown();
-  const auto stats = kernel->connection_stats();
-  if (stats.dropped_invalid + stats.dropped_replayed > 0) {
-    log_line(options, LogLevel::warning,
-             "dropped " + std::to_string(stats.dropped_invalid) + " invalid and " +
-                 std::to_string(stats.dropped_replayed) +
-                 " replayed kernel messages; last reason: " + stats.last_drop_reason);
-  }
+  log_rejections(options, *kernel);
   saver.save(nb);
   return result;
 }

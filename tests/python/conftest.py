@@ -21,6 +21,10 @@ CORPUS = REPO.parent / "shared" / "corpus"
 def _find_cli() -> str:
     # NBEXEC_CLI points the tests at a binary from another build directory.
     if os.environ.get("NBEXEC_CLI"):
+        # That binary does not sit in this environment, so point kernelspec discovery here.
+        share = os.path.join(sys.prefix, "share", "jupyter")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (share, os.environ.get("JUPYTER_PATH", "")) if p)
         return os.environ["NBEXEC_CLI"]
     beside = Path(sys.executable).parent / "nbexec"
     if beside.exists():

@@ -38,7 +38,8 @@ def test_runs_cells_in_order_and_builds_outputs(run_cli, write_notebook, tmp_pat
 
 
 def test_parameters_are_injected_as_papermill_renders_them(run_cli, write_notebook, tmp_path):
-    src = write_notebook(["print(repr((a, b, c, d, e, f)))"], parameters_cell="a = 0")
+    src = write_notebook(["print(repr((a, b, c, d, e, f)))"],
+                         parameters_cell="a = 0\nb = 0.0\nc = False\nd = None\ne = ''\nf = []")
     params = tmp_path / "params.yaml"
     params.write_text("f: [1, two, {x: 1.5}]\ne: from-file\n")
     out = tmp_path / "out.ipynb"
@@ -78,7 +79,7 @@ def test_existing_injected_cell_is_replaced_in_place(run_cli, write_notebook, tm
 def test_no_parameters_cell_injects_at_top_with_a_warning(run_cli, write_notebook, tmp_path):
     src = write_notebook(["print(alpha)"])
     out = tmp_path / "out.ipynb"
-    proc = run_cli("run", src, out, "-p", "alpha", "3")
+    proc = run_cli("run", src, out, "-p", "alpha", "3", "--allow-unknown-parameters")
     assert proc.returncode == 0, proc.stderr
     assert "parameters" in proc.stderr and "top" in proc.stderr
     nb = read_valid(out)
@@ -181,7 +182,8 @@ def test_parameter_options_take_exactly_two_values(run_cli, write_notebook, tmp_
     """-p NAME VALUE as click's nargs=2: negative numbers are values, positionals may follow."""
     src = write_notebook(["pass"], parameters_cell="a = b = 0")
     out = tmp_path / "out.ipynb"
-    proc = run_cli("run", src, "-p", "a", "-1", out, "-r", "b", "-2.5", "--prepare-only")
+    proc = run_cli("run", src, "-p", "a", "-1", out, "-r", "b", "-2.5", "--prepare-only",
+                   "--no-parameter-check")
     assert proc.returncode == 0, proc.stderr
     assert read_valid(out).cells[1].source == '# Parameters\na = -1\nb = "-2.5"\n'
     proc = run_cli("run", src, out, "-p", "a", "1", "stray", "--prepare-only")
@@ -192,6 +194,6 @@ def test_parameter_options_take_exactly_two_values(run_cli, write_notebook, tmp_
 def test_prepare_only_needs_no_kernel(run_cli, write_notebook, tmp_path):
     src = write_notebook(["pass"], kernel="kernel-that-is-not-installed")
     out = tmp_path / "out.ipynb"
-    proc = run_cli("run", src, out, "-p", "x", "1", "--prepare-only")
+    proc = run_cli("run", src, out, "-p", "x", "1", "--prepare-only", "--allow-unknown-parameters")
     assert proc.returncode == 0, proc.stderr
     assert read_valid(out).metadata.kernelspec.name == "kernel-that-is-not-installed"

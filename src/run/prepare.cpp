@@ -1,0 +1,123 @@
+#include "run/prepare.hpp"
+
+#include <nbexec/error.hpp>
+#include <nbexec/notebook/read.hpp>
+#include <nbexec/params/check.hpp>
+#include <nbexec/params/inject.hpp>
+#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/path_template.hpp>
+
+namespace nbexec::run_detail {
+namespace {
+
+using json = nlohmann::json;
+
+void log_line(const RunOptions& options, LogLevel level, const std::string& text) {
+  if (options.log) options.log(level, text);
+}
+
+std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb,
+                                const std::filesystem::path& input_path) {
+  if (!options.kernel_name.empty()) return options.kernel_name;
+  std::string name = nb.kernel_name();
+  if (name.empty()) {
+    throw UsageError(input_path.string() +
+                     ": the notebook names no kernel (metadata.kernelspec.name); pass -k KERNEL");
+  }
+  return name;
+}
+
+// Checks the supplied parameters against the parameters cell before any kernel starts. A
+// language nbexec cannot inspect is not checked (with a warning), since nothing is known.
+void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
+                               const Prepared& prepared) {
+  if (options.parameters.empty()) return;
+  params::NotebookParameters declared;
+  try {
+    declared = params::inspect_notebook_parameters(nb, prepared.kernel_name, prepared.language);
+  } catch (const ParameterError& error) {
+    log_line(options, LogLevel::warning,
+             std::string("parameters not checked against the notebook: ") + error.what());
+    return;
+  }
+  std::string errors;
+  for (const auto& problem : params::check_parameters(options.parameters, declared)) {
+    const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
+    // Lines the grammar could not read may hold the definition: an unknown name is then
+    // only a warning.
+    const bool as_warning = options.parameter_check == ParameterCheck::off ||
+                            (unknown && (options.parameter_check == ParameterCheck::warn_unknown ||
+                                         !declared.warnings.empty()));
+    if (as_warning) {
+      if (unknown) log_line(options, LogLevel::warning, problem.message);
+    } else {
+      errors += (errors.empty() ? "" : "; ") + problem.message;
+    }
+  }
+  if (!errors.empty()) {
+    throw ParameterError(prepared.input_path.string() + ": " + errors +
+                         (errors.find("unknown parameter") != std::string::npos
+                              ? " (--allow-unknown-parameters makes unknown names a warning)"
+                              : ""));
+  }
+}
+
+// papermill's report mode hides the source of every code cell; other metadata.jupyter keys
+// are kept (papermill replaces the whole mapping).
+void hide_code_sources(notebook::Notebook& nb) {
+  for (json& cell : nb.cells()) {
+    if (!cell.is_object() || cell.value("cell_type", std::string()) != "code") continue;
+    json& metadata = cell["metadata"];
+    if (!metadata.is_object()) metadata = json::object();
+    json& jupyter = metadata["jupyter"];
+    if (!jupyter.is_object()) jupyter = json::object();
+    jupyter["source_hidden"] = true;
+  }
+}
+
+// papermill records where the notebook came from and went, and what it was given.
+void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options,
+                               const Prepared& prepared) {
+  json& papermill = nb.metadata()["papermill"];
+  if (!papermill.is_object()) papermill = json::object();
+  papermill["input_path"] = prepared.input_path.string();
+  papermill["output_path"] = prepared.output_path.string();
+  papermill["parameters"] = json::parse(options.parameters.dump());
+}
+
+}  // namespace
+
+Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb) {
+  Prepared prepared;
+  const params::BuiltinParameters builtins = params::make_builtin_parameters();
+  prepared.input_path = params::parameterize_path(options.input_path.string(), options.parameters,
+                                                  builtins, "input path");
+  if (!options.output_path.empty()) {
+    prepared.output_path = params::parameterize_path(options.output_path.string(),
+                                                     options.parameters, builtins, "output path");
+  }
+  log_line(options, LogLevel::info, "Input notebook:  " + prepared.input_path.string());
+  log_line(options, LogLevel::info,
+           "Output notebook: " +
+               (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
+
+  nb = notebook::load_notebook(prepared.input_path);
+  prepared.kernel_name = resolve_kernel_name(options, nb, prepared.input_path);
+  prepared.language = options.language.empty() ? nb.language() : options.language;
+
+  check_supplied_parameters(options, nb, prepared);
+  if (!options.parameters.empty()) {
+    auto injected = params::inject_parameters(nb, options.parameters, prepared.kernel_name,
+                                              prepared.language, options.report_mode);
+    if (injected.placement == params::InjectPlacement::at_top_no_parameters) {
+      log_line(options, LogLevel::warning,
+               prepared.input_path.string() +
+                   ": no cell is tagged 'parameters'; parameters injected at the top");
+    }
+  }
+  if (options.report_mode) hide_code_sources(nb);
+  record_papermill_metadata(nb, options, prepared);
+  return prepared;
+}
+
+}  // namespace nbexec::run_detail
