@@ -6,5 +6,7 @@ namespace nbexec::python {
 
 // Each binding file adds its functions to nbexec._core; module.cpp calls them all.
 void bind_translators(pybind11::module_& m);  // translator_bindings.cpp
+void bind_inspect(pybind11::module_& m);      // inspect_bindings.cpp
+void bind_check(pybind11::module_& m);        // check_bindings.cpp
 
 }  // namespace nbexec::python

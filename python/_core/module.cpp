@@ -61,7 +61,7 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
              std::optional<std::string> cwd, double start_timeout,
              std::optional<double> execution_timeout, bool allow_errors, bool report_mode,
              bool prepare_only, bool log_output, std::optional<std::string> env_prefix,
-             py::object log, py::object output) {
+             py::object log, py::object output, const std::string& parameter_check) {
   nbexec::RunOptions options;
   options.input_path = input_path;
   options.output_path = output_path;
@@ -79,6 +79,15 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
   options.report_mode = report_mode;
   options.prepare_only = prepare_only;
   options.log_output = log_output;
+  if (parameter_check == "strict") {
+    options.parameter_check = nbexec::ParameterCheck::strict;
+  } else if (parameter_check == "warn_unknown") {
+    options.parameter_check = nbexec::ParameterCheck::warn_unknown;
+  } else if (parameter_check == "off") {
+    options.parameter_check = nbexec::ParameterCheck::off;
+  } else {
+    throw py::value_error("parameter_check must be 'strict', 'warn_unknown' or 'off'");
+  }
   if (env_prefix) options.env_prefix = *env_prefix;
 
   // A KeyboardInterrupt (or any pending signal) seen while a callback holds the GIL stops the
@@ -239,7 +248,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("kernel_name"), py::arg("language"), py::arg("cwd"), py::arg("start_timeout"),
         py::arg("execution_timeout"), py::arg("allow_errors"), py::arg("report_mode"),
         py::arg("prepare_only"), py::arg("log_output"), py::arg("env_prefix"), py::arg("log"),
-        py::arg("output"),
+        py::arg("output"), py::arg("parameter_check") = "strict",
         "Load, parameterize, execute and save a notebook; the GIL is released while the "
         "kernel runs. Returns {'notebook': json text, 'failure': dict|None, 'cancelled': bool}.");
   m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),
@@ -247,6 +256,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("validate_notebook_text", &validate_notebook_text, py::arg("text"),
         "Structural nbformat v4 validation: a list of (json_pointer, message).");
   nbexec::python::bind_translators(m);
+  nbexec::python::bind_inspect(m);
+  nbexec::python::bind_check(m);
   m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
         "Kernelspecs nbexec can start, in search order.");
 }

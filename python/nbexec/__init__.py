@@ -20,6 +20,19 @@ from nbexec.exceptions import (
     UsageError,
 )
 from nbexec.execute import execute_notebook, list_kernelspecs
+from nbexec.translators import (
+    Translator,
+    register_translator,
+    render_parameters,
+    translator_names,
+)
+from nbexec.parameters import (
+    check_parameters,
+    inspect_notebook,
+    notebook_parameters,
+    parameters_schema,
+    validate_parameters,
+)
 
 __all__ = [
     "__version__",
@@ -33,6 +46,11 @@ __all__ = [
     "ProtocolError",
     "TimeoutError",
     "UsageError",
+    "check_parameters",
     "execute_notebook",
+    "inspect_notebook",
     "list_kernelspecs",
+    "notebook_parameters",
+    "parameters_schema",
+    "validate_parameters",
 ]

@@ -63,6 +63,8 @@ def execute_notebook(
     cwd: Optional[str | os.PathLike] = None,
     prepare_only: bool = False,
     allow_errors: bool = False,
+    allow_unknown_parameters: bool = False,
+    check_parameters: bool = True,
     **engine_kwargs: Any,
 ):
     """Parameterize and execute a notebook, papermill-style, and save the result.
@@ -77,10 +79,16 @@ def execute_notebook(
         log_output: log cell outputs on the "nbexec" logger as they arrive.
         start_timeout: seconds to wait for the kernel to start.
         execution_timeout: seconds a single cell may run (None: no limit).
-        report_mode: hide the injected parameters cell's source.
+        report_mode: hide the source of every code cell (``metadata.jupyter.source_hidden``).
         cwd: the kernel's working directory (this process's directory is not changed).
         prepare_only: inject parameters and save without executing.
         allow_errors: keep going after a cell raises.
+        allow_unknown_parameters: a parameter the notebook does not define is logged as a
+            warning (papermill's behaviour) instead of raising ParameterError.
+        check_parameters: check names and types against the notebook's parameters cell before
+            the kernel starts; False does no type check (papermill's behaviour).
+
+    Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
     Returns:
         The executed notebook: an ``nbformat.NotebookNode`` when nbformat is installed, else a
@@ -88,7 +96,8 @@ def execute_notebook(
 
     Raises:
         ExecutionError: a cell raised (the output notebook is saved first).
-        NotebookError, ParameterError, KernelNotFoundError, UsageError: bad input.
+        NotebookError, ParameterError, KernelNotFoundError, UsageError: bad input, including
+            parameters the notebook does not define or of the wrong type.
         TimeoutError, KernelDiedError: the run could not finish (output saved first).
     """
     unknown = set(engine_kwargs) - {"engine_name", "request_save_on_cell_execute",
@@ -111,6 +120,8 @@ def execute_notebook(
         env_prefix=sys.prefix,
         log=_log,
         output=_log_output if log_output else None,
+        parameter_check=("off" if not check_parameters
+                         else "warn_unknown" if allow_unknown_parameters else "strict"),
     )
     if result["cancelled"]:
         raise KeyboardInterrupt("nbexec: run interrupted; the output notebook was saved")

@@ -29,7 +29,7 @@ def test_execute_notebook_returns_a_notebooknode_and_writes_output(write_noteboo
 
 def test_parameters_keep_python_types(write_notebook, tmp_path):
     src = write_notebook(["print(type(f).__name__, type(b).__name__, n, s, l, d)"],
-                         parameters_cell="f = b = n = s = l = d = 0")
+                         parameters_cell="f = b = n = s = l = d = None")
     nb = nbexec.execute_notebook(
         src, tmp_path / "o.ipynb",
         parameters={"f": 1.0, "b": False, "n": None, "s": "é\n", "l": [1, "a"], "d": {"k": 2}})
