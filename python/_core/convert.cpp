@@ -1,5 +1,6 @@
 #include "convert.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace py = pybind11;
@@ -39,6 +40,35 @@ nlohmann::ordered_json to_ordered_json(py::handle value, const std::string& wher
   }
   throw py::type_error(where + ": unsupported parameter type " +
                        std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+}
+
+py::object to_python(const nlohmann::ordered_json& value) {
+  switch (value.type()) {
+    case nlohmann::ordered_json::value_t::null:
+      return py::none();
+    case nlohmann::ordered_json::value_t::boolean:
+      return py::bool_(value.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+      return py::int_(value.get<std::int64_t>());
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      return py::int_(value.get<std::uint64_t>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return py::float_(value.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return py::str(value.get_ref<const std::string&>());
+    case nlohmann::ordered_json::value_t::array: {
+      py::list out;
+      for (const auto& item : value) out.append(to_python(item));
+      return std::move(out);
+    }
+    case nlohmann::ordered_json::value_t::object: {
+      py::dict out;
+      for (const auto& [key, item] : value.items()) out[py::str(key)] = to_python(item);
+      return std::move(out);
+    }
+    default:
+      throw py::type_error("JSON value with no Python counterpart");
+  }
 }
 
 }  // namespace nbexec::python

@@ -9,4 +9,7 @@ namespace nbexec::python {
 // nan/inf kept, dict order kept. Anything else is a TypeError naming `where`.
 nlohmann::ordered_json to_ordered_json(pybind11::handle value, const std::string& where);
 
+// The reverse: JSON to Python objects (NaN and infinities stay floats, key order kept).
+pybind11::object to_python(const nlohmann::ordered_json& value);
+
 }  // namespace nbexec::python

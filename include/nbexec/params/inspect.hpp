@@ -22,7 +22,8 @@ enum class ValueKind {
   dict,
 };
 
-// "integer", "number", ... (JSON Schema type names; "unknown" for unknown).
+// JSON Schema type names: "null", "boolean", "integer", "number", "string", "array",
+// "object"; "unknown" for unknown.
 std::string_view value_kind_name(ValueKind kind);
 
 // One parameter of a parameters cell. The first four fields are papermill's Parameter tuple.
@@ -39,9 +40,11 @@ struct ParameterInfo {
   // None, lists and dicts of those).
   std::optional<nlohmann::ordered_json> default_value;
 
-  // The kind a supplied value is checked against: declared, else the default's.
+  // The kind a supplied value is checked against: declared, else the default's. A None default
+  // alone says nothing (papermill's `msg = None` idiom takes any value): unknown.
   ValueKind kind() const {
-    return declared_kind != ValueKind::unknown ? declared_kind : default_kind;
+    if (declared_kind != ValueKind::unknown) return declared_kind;
+    return default_kind == ValueKind::none ? ValueKind::unknown : default_kind;
   }
 };
 

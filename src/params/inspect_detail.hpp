@@ -1,0 +1,61 @@
+#pragma once
+
+// The per-language halves of parameter inspection (inspect.hpp is the public face).
+
+#include "params/inspect_tokens.hpp"
+
+#include <nbexec/params/inspect.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nbexec::params::detail {
+
+// What a default's source says about its value.
+struct Literal {
+  ValueKind kind = ValueKind::unknown;
+  std::optional<nlohmann::ordered_json> value;  // when the literal can be evaluated exactly
+};
+
+// What an annotation (or Julia type) says about the values it admits.
+struct DeclaredType {
+  ValueKind kind = ValueKind::unknown;
+  bool nullable = false;
+};
+
+// Literals of each language; tokens [first, last) are one whole expression. Anything that is
+// not a literal (a call, a name, arithmetic) is unknown.
+Literal python_literal(const Token* first, const Token* last);
+Literal r_literal(const Token* first, const Token* last);
+Literal julia_literal(const Token* first, const Token* last);
+
+// A Python annotation or type comment (`Optional[int]`, `"List[str]"`, `int | None`).
+DeclaredType python_declared_type(std::string_view annotation);
+// A Julia type (`Int64`, `Union{Nothing, String}`, `Vector{Float64}`).
+DeclaredType julia_declared_type(std::string_view type);
+
+// Python's string literal (prefix and quotes included) decoded; nullopt for bytes, an
+// f-string with replacement fields, or an escape that names no valid character.
+std::optional<std::string> python_string_value(std::string_view token);
+
+// R's "..." / '...' / r"(...)" and Julia's "..." / raw"..." / 'c' decoded; nullopt for what
+// is not a plain literal (Julia interpolation, string macros) or an invalid escape.
+std::optional<std::string> r_string_value(std::string_view token);
+std::optional<std::string> julia_string_value(std::string_view token);
+
+// The grammars. Each appends "line N: ..." to `warnings` for what it cannot read.
+std::vector<ParameterInfo> inspect_python(std::string_view source,
+                                          std::vector<std::string>& warnings);
+std::vector<ParameterInfo> inspect_r(std::string_view source, std::vector<std::string>& warnings);
+std::vector<ParameterInfo> inspect_julia(std::string_view source,
+                                         std::vector<std::string>& warnings);
+
+// Negation of a JSON number literal; nullopt when it leaves the 64-bit range.
+std::optional<nlohmann::ordered_json> negate_number(const nlohmann::ordered_json& value);
+
+// Combines alternatives of a union type: one kind (integer widening to number) or unknown.
+DeclaredType union_of(const std::vector<DeclaredType>& alternatives);
+
+}  // namespace nbexec::params::detail

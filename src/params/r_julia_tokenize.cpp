@@ -1,0 +1,187 @@
+// R's and Julia's lexical grammars as far as parameters cells need them.
+#include "params/inspect_scanner.hpp"
+#include "params/inspect_tokens.hpp"
+
+#include <string>
+
+namespace nbexec::params::detail {
+namespace {
+
+// A quoted string whose backslash escapes the next character; R and Julia strings may span
+// lines. The cursor is on the opening quote(s), `closing` is what ends the string.
+bool scan_quoted(Scanner& s, std::string_view closing) {
+  s.advance(closing.size());
+  while (!s.done()) {
+    if (s.peek() == '\\') {
+      s.advance(2);
+    } else if (s.starts_with(closing)) {
+      s.advance(closing.size());
+      return true;
+    } else {
+      s.advance();
+    }
+  }
+  s.fail("unterminated string");
+  return false;
+}
+
+// R 4's raw strings: r"(...)", R'[...]', r"---{...}---".
+bool scan_r_raw(Scanner& s) {
+  const char quote = s.peek(1);
+  std::size_t dashes = 0;
+  while (s.peek(2 + dashes) == '-') ++dashes;
+  const char open = s.peek(2 + dashes);
+  const char close = open == '(' ? ')' : open == '[' ? ']' : '}';
+  s.advance(3 + dashes);
+  const std::string closing = close + std::string(dashes, '-') + quote;
+  while (!s.done()) {
+    if (s.starts_with(closing)) {
+      s.advance(closing.size());
+      return true;
+    }
+    s.advance();
+  }
+  s.fail("unterminated raw string");
+  return false;
+}
+
+bool r_raw_start(const Scanner& s) {
+  if (s.peek() != 'r' && s.peek() != 'R') return false;
+  if (s.peek(1) != '"' && s.peek(1) != '\'') return false;
+  std::size_t i = 2;
+  while (s.peek(i) == '-') ++i;
+  return s.peek(i) == '(' || s.peek(i) == '[' || s.peek(i) == '{';
+}
+
+bool brackets(Scanner& s, char c) {
+  if (c == '(' || c == '[' || c == '{') {
+    s.advance();
+    s.emit(TokenKind::open);
+    return true;
+  }
+  if (c == ')' || c == ']' || c == '}') {
+    s.advance();
+    s.emit(TokenKind::close);
+    return true;
+  }
+  return false;
+}
+
+void line_comment(Scanner& s) {
+  while (!s.done() && s.peek() != '\n') s.advance();
+  s.emit(TokenKind::comment);
+}
+
+}  // namespace
+
+Tokens tokenize_r(std::string_view source) {
+  Scanner s(source);
+  while (!s.done()) {
+    if (s.skip_blanks()) continue;
+    s.begin_token();
+    const char c = s.peek();
+    if (c == '\n') {
+      s.advance();
+      s.emit(TokenKind::newline);
+    } else if (c == '#') {
+      line_comment(s);
+    } else if (r_raw_start(s)) {
+      if (!scan_r_raw(s)) break;
+      s.emit(TokenKind::string);
+    } else if (c == '"' || c == '\'') {
+      if (!scan_quoted(s, std::string(1, c))) break;
+      s.emit(TokenKind::string);
+    } else if (c == '`') {  // a quoted name
+      if (!scan_quoted(s, "`")) break;
+      s.emit(TokenKind::name);
+    } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
+      scan_number(s, "eEpP");
+      s.emit(TokenKind::number);
+    } else if (is_name_start(c) || c == '.') {
+      while (!s.done() && (is_name_char(s.peek()) || s.peek() == '.')) s.advance();
+      s.emit(TokenKind::name);
+    } else if (brackets(s, c)) {
+    } else if (c == '%') {  // %in%, %>%, %%
+      s.advance();
+      while (!s.done() && s.peek() != '%' && s.peek() != '\n') s.advance();
+      if (s.peek() == '%') s.advance();
+      s.emit(TokenKind::op);
+    } else if (!s.match_op({"<<-", "->>", ":::", "<-", "->", "<=", ">=", "==", "!=", "&&", "||",
+                            "::", "|>", "**"})) {
+      s.advance();
+      s.emit(TokenKind::op);
+    }
+  }
+  return s.take();
+}
+
+Tokens tokenize_julia(std::string_view source) {
+  Scanner s(source);
+  while (!s.done()) {
+    if (s.skip_blanks()) continue;
+    s.begin_token();
+    const char c = s.peek();
+    if (c == '\n') {
+      s.advance();
+      s.emit(TokenKind::newline);
+    } else if (s.starts_with("#=")) {  // block comments nest
+      int depth = 0;
+      while (!s.done()) {
+        if (s.starts_with("#=")) {
+          ++depth;
+          s.advance(2);
+        } else if (s.starts_with("=#")) {
+          s.advance(2);
+          if (--depth == 0) break;
+        } else {
+          s.advance();
+        }
+      }
+      if (depth != 0) {
+        s.fail("unterminated #= comment");
+        break;
+      }
+      s.emit(TokenKind::comment);
+    } else if (c == '#') {
+      line_comment(s);
+    } else if (c == '"') {
+      if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) break;
+      s.emit(TokenKind::string);
+    } else if (c == '\'') {
+      const Token* last = s.last_token();
+      const bool adjoint = last != nullptr && !s.rest().empty() &&
+                           (last->kind == TokenKind::name || last->kind == TokenKind::number ||
+                            last->kind == TokenKind::close || last->is_op("'")) &&
+                           last->end == s.pos();
+      if (adjoint) {
+        s.advance();
+        s.emit(TokenKind::op);
+      } else {
+        if (!scan_quoted(s, "'")) break;
+        s.emit(TokenKind::string);  // a Char
+      }
+    } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
+      scan_number(s, "eEf");
+      s.emit(TokenKind::number);
+    } else if (is_name_start(c)) {
+      // `!` ends names (push!), except before `=` (`x!=y` is x != y).
+      while (!s.done() && (is_name_char(s.peek()) || (s.peek() == '!' && s.peek(1) != '='))) {
+        s.advance();
+      }
+      if (s.peek() == '"') {  // a string macro: raw"...", r"..."
+        if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) break;
+        s.emit(TokenKind::string);
+      } else {
+        s.emit(TokenKind::name);
+      }
+    } else if (brackets(s, c)) {
+    } else if (!s.match_op({"===", "!==", "...", "::", "=>", "==", "!=", "<=", ">=", "->", "+=",
+                            "-=",  "*=",  "/=",  ".=", "&&", "||", "|>", "..", "<:", ">:"})) {
+      s.advance();
+      s.emit(TokenKind::op);
+    }
+  }
+  return s.take();
+}
+
+}  // namespace nbexec::params::detail
