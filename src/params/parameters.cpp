@@ -49,6 +49,30 @@ std::string quoted(std::string_view text) {
 
 }  // namespace
 
+void check_parameter_name(std::string_view name, std::string_view origin) {
+  const auto refuse = [&](const std::string& why) {
+    throw ParameterError(std::string(origin) + ": parameter name " + quoted(name) +
+                         " is not an identifier (" + why + ")");
+  };
+  if (name.empty()) refuse("it is empty");
+  std::size_t bad = 0;
+  const auto decoded = detail::decode_utf8(name, &bad);
+  if (!decoded) refuse("it is not valid UTF-8");
+  bool first = true;
+  for (const char32_t c : *decoded) {
+    const bool ascii_letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    const bool other = c >= 0x80 && !detail::is_python_space(c);
+    if (first && digit) refuse("it starts with a digit");
+    if (!ascii_letter && !digit && !other) {
+      refuse("use letters, digits and underscores; it holds " +
+             (c < 0x80 && c > 0x20 && c != 0x7F ? "'" + std::string(1, static_cast<char>(c)) + "'"
+                                                : std::string("a space or control character")));
+    }
+    first = false;
+  }
+}
+
 nlohmann::ordered_json infer_value(std::string_view text) {
   // papermill's _resolve_type; the three names first, exactly as spelled.
   if (text == "True") return true;
@@ -85,29 +109,37 @@ Parameters load_parameters_file(const std::filesystem::path& path) {
 
 Parameters merge_parameters(const ParameterSources& sources) {
   Parameters merged = Parameters::object();
-  const auto update = [&](const Parameters& more) {
+  const auto update = [&](const Parameters& more, const std::string& origin) {
     // dict.update: a later value wins and keeps the position the name first had.
-    for (const auto& [name, value] : more.items()) merged[name] = value;
+    for (const auto& [name, value] : more.items()) {
+      check_parameter_name(name, origin);
+      merged[name] = value;
+    }
   };
   for (std::size_t i = 0; i < sources.base64_yaml.size(); ++i) {
     const std::string origin = "-b #" + std::to_string(i + 1) + " (base64 YAML)";
     std::string error;
     const auto bytes = detail::python_b64decode(sources.base64_yaml[i], &error);
     if (!bytes) throw ParameterError(origin + ": not valid base64: " + error);
-    update(parse_parameters_yaml(yaml_bytes_to_utf8(*bytes, origin), origin));
+    update(parse_parameters_yaml(yaml_bytes_to_utf8(*bytes, origin), origin), origin);
   }
-  for (const auto& file : sources.files) update(load_parameters_file(file));
+  for (const auto& file : sources.files) update(load_parameters_file(file), file.string());
   for (std::size_t i = 0; i < sources.yaml.size(); ++i) {
-    update(parse_parameters_yaml(sources.yaml[i], "-y #" + std::to_string(i + 1) + " (YAML)"));
+    const std::string origin = "-y #" + std::to_string(i + 1) + " (YAML)";
+    update(parse_parameters_yaml(sources.yaml[i], origin), origin);
   }
   for (const auto& [name, value] : sources.inferred) {
+    check_parameter_name(name, "-p");
     try {
       merged[name] = infer_value(value);
     } catch (const ParameterError& error) {
       throw ParameterError("-p " + name + ": " + error.what());
     }
   }
-  for (const auto& [name, value] : sources.raw) merged[name] = value;
+  for (const auto& [name, value] : sources.raw) {
+    check_parameter_name(name, "-r");
+    merged[name] = value;
+  }
   return merged;
 }
 

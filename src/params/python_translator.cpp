@@ -1,15 +1,16 @@
 #include "params/translator.hpp"
-#include "params/utf8.hpp"
 
 #include <cmath>
 
 namespace nbexec::params::detail {
 namespace {
 
-// papermill's PythonTranslator.codify also runs black when it is importable; nbexec renders
-// what papermill produces without black (black only re-wraps long lines).
+// papermill's PythonTranslator. Its codify also runs black when black is importable; nbexec
+// writes what papermill writes without black (black only re-wraps and re-spaces).
 class PythonTranslator final : public Translator {
  public:
+  std::string language_name() const override { return "Python"; }
+
   std::string translate_float(double value) const override {
     if (std::isfinite(value)) return Translator::translate_float(value);
     if (std::isnan(value)) return "float('nan')";
@@ -21,40 +22,22 @@ class PythonTranslator final : public Translator {
   }
 
   std::string translate_dict(const nlohmann::ordered_json& value) const override {
-    std::string out = "{";
-    bool first = true;
-    for (const auto& [key, item] : value.items()) {
-      if (!first) out += ", ";
-      first = false;
-      out += translate_str(key) + ": " + translate(item);
-    }
-    return out + "}";
+    return "{" + join_pairs(*this, value, ": ", ", ") + "}";
   }
 
   std::string translate_list(const nlohmann::ordered_json& value) const override {
-    std::string out = "[";
-    bool first = true;
-    for (const auto& item : value) {
-      if (!first) out += ", ";
-      first = false;
-      out += translate(item);
-    }
-    return out + "]";
+    return "[" + join_items(*this, value, ", ") + "]";
   }
 
   std::string comment(std::string_view text) const override {
-    return python_strip("# " + std::string(text));
+    return strip("# " + std::string(text));
   }
-
- protected:
-  std::string_view language_name() const override { return "python"; }
 };
 
 }  // namespace
 
-const Translator& python_translator() {
-  static const PythonTranslator translator;
-  return translator;
+std::shared_ptr<const Translator> make_python_translator() {
+  return std::make_shared<PythonTranslator>();
 }
 
 }  // namespace nbexec::params::detail

@@ -1,5 +1,4 @@
 #include <nbexec/params/translate.hpp>
-
 #include "params/translator.hpp"
 
 #include <nbexec/error.hpp>
@@ -7,7 +6,9 @@
 namespace nbexec::params {
 
 std::string render_python_value(const nlohmann::ordered_json& value) {
-  return detail::python_translator().translate(value);
+  // The built-in one: a translator registered as "python" does not change this function.
+  static const auto python = detail::make_python_translator();
+  return python->translate(value);
 }
 
 std::string render_parameters_source(const Parameters& parameters, std::string_view kernel_name,
@@ -16,7 +17,12 @@ std::string render_parameters_source(const Parameters& parameters, std::string_v
     throw ParameterError("parameters must be a mapping of names to values, not a JSON " +
                          std::string(parameters.type_name()));
   }
-  return detail::find_translator(kernel_name, language).codify(parameters, comment);
+  if (parameters.is_object()) {
+    for (const auto& [name, value] : parameters.items()) check_parameter_name(name, "parameters");
+  }
+  // Held for the whole rendering: a concurrent register_translator may replace it meanwhile.
+  const auto translator = find_translator(kernel_name, language);
+  return translator->codify(parameters, comment);
 }
 
 }  // namespace nbexec::params

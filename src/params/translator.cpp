@@ -6,8 +6,9 @@
 #include <nbexec/error.hpp>
 
 #include <array>
+#include <cstdint>
 
-namespace nbexec::params::detail {
+namespace nbexec::params {
 namespace {
 
 void append_hex(std::string& out, char32_t value, int width) {
@@ -22,7 +23,7 @@ void append_hex(std::string& out, char32_t value, int width) {
 
 std::string unicode_escape(std::string_view utf8) {
   std::size_t bad = 0;
-  const auto decoded = decode_utf8(utf8, &bad);
+  const auto decoded = detail::decode_utf8(utf8, &bad);
   if (!decoded) {
     throw ParameterError("string parameter value is not valid UTF-8 (byte " + std::to_string(bad) +
                          "): cannot render it");
@@ -52,6 +53,10 @@ std::string unicode_escape(std::string_view utf8) {
   return out;
 }
 
+std::string strip(std::string_view utf8) {
+  return detail::python_strip(utf8);
+}
+
 std::string Translator::translate(const nlohmann::ordered_json& value) const {
   using Type = nlohmann::ordered_json::value_t;
   switch (value.type()) {
@@ -74,16 +79,27 @@ std::string Translator::translate(const nlohmann::ordered_json& value) const {
     case Type::discarded:
       break;
   }
-  throw ParameterError("a binary or discarded JSON value cannot be rendered as a " +
-                       std::string(language_name()) + " parameter");
+  unsupported("binary values");
 }
 
 std::string Translator::codify(const Parameters& parameters, std::string_view text) const {
   std::string content = comment(text) + "\n";
+  if (parameters.is_null()) return content;
   for (const auto& [name, value] : parameters.items()) {
-    content += assign(name, translate(value)) + "\n";
+    std::string rendered;
+    try {
+      rendered = assign(name, translate(value));
+    } catch (const ParameterError& error) {
+      // The hooks know the value, not which parameter holds it.
+      throw ParameterError("parameter '" + name + "': " + error.what());
+    }
+    content += rendered + "\n";
   }
   return content;
+}
+
+void Translator::unsupported(std::string_view what) const {
+  throw ParameterError(std::string(what) + " cannot be expressed in " + language_name());
 }
 
 std::string Translator::translate_raw_str(std::string_view text) const {
@@ -91,14 +107,7 @@ std::string Translator::translate_raw_str(std::string_view text) const {
 }
 
 std::string Translator::translate_escaped_str(std::string_view text) const {
-  std::string out = "\"";
-  for (const char c : unicode_escape(text)) {
-    if (c == '"')
-      out += "\\\"";
-    else
-      out.push_back(c);
-  }
-  return out + "\"";
+  return "\"" + detail::replace_all(unicode_escape(text), "\"", "\\\"") + "\"";
 }
 
 std::string Translator::translate_str(std::string_view text) const {
@@ -114,7 +123,7 @@ std::string Translator::translate_int(const nlohmann::ordered_json& value) const
 }
 
 std::string Translator::translate_float(double value) const {
-  return translate_raw_str(python_float_repr(value));
+  return translate_raw_str(detail::python_float_repr(value));
 }
 
 std::string Translator::translate_bool(bool value) const {
@@ -122,21 +131,109 @@ std::string Translator::translate_bool(bool value) const {
 }
 
 std::string Translator::translate_dict(const nlohmann::ordered_json& /*value*/) const {
-  throw ParameterError("dict parameter values cannot be rendered for " +
-                       std::string(language_name()));
+  unsupported("dict values");
 }
 
 std::string Translator::translate_list(const nlohmann::ordered_json& /*value*/) const {
-  throw ParameterError("list parameter values cannot be rendered for " +
-                       std::string(language_name()));
+  unsupported("list values");
 }
 
 std::string Translator::comment(std::string_view /*text*/) const {
-  throw ParameterError("comments cannot be rendered for " + std::string(language_name()));
+  throw ParameterError("the " + language_name() + " translator cannot write comments");
 }
 
 std::string Translator::assign(std::string_view name, std::string_view value) const {
   return std::string(name) + " = " + std::string(value);
 }
 
-}  // namespace nbexec::params::detail
+namespace detail {
+
+std::string join_items(const Translator& translator, const nlohmann::ordered_json& list,
+                       std::string_view separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& item : list) {
+    if (!first) out += separator;
+    first = false;
+    out += translator.translate(item);
+  }
+  return out;
+}
+
+std::string join_pairs(const Translator& translator, const nlohmann::ordered_json& dict,
+                       std::string_view between, std::string_view separator) {
+  std::string out;
+  bool first = true;
+  for (const auto& [key, item] : dict.items()) {
+    if (!first) out += separator;
+    first = false;
+    out += translator.translate_str(key);
+    out += between;
+    out += translator.translate(item);
+  }
+  return out;
+}
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  for (std::size_t at = text.find(from); at != std::string_view::npos;
+       at = text.find(from, start)) {
+    out.append(text.substr(start, at - start)).append(to);
+    start = at + from.size();
+  }
+  return out.append(text.substr(start));
+}
+
+std::string reescape(std::string_view escaped, Reescape how) {
+  const auto hex = [&](std::size_t at, std::size_t count) {
+    return static_cast<char32_t>(std::stoul(std::string(escaped.substr(at, count)), nullptr, 16));
+  };
+  const auto u4 = [](char32_t unit) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(unit >> shift) & 0xF]);
+    return out;
+  };
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] != '\\' || i + 1 >= escaped.size()) {
+      out.push_back(escaped[i]);
+      continue;
+    }
+    const char kind = escaped[i + 1];
+    if (kind == 'x') {
+      const char32_t value = hex(i + 2, 2);
+      if (how.all_x_as_u || (how.high_x_as_u && value >= 0x80)) {
+        out += u4(value);
+      } else {
+        out.append(escaped.substr(i, 4));
+      }
+      i += 3;
+    } else if (kind == 'U' && how.astral_as_surrogates) {
+      const char32_t value = hex(i + 2, 8) - 0x10000;
+      out += u4(0xD800 + (value >> 10)) + u4(0xDC00 + (value & 0x3FF));
+      i += 9;
+    } else {
+      out.append(escaped.substr(i, 2));  // \\, \t, \n, \r; \u's digits follow as text
+      ++i;
+    }
+  }
+  return out;
+}
+
+bool outside_int32(const nlohmann::ordered_json& integer) {
+  if (integer.is_number_unsigned()) return integer.get<std::uint64_t>() > 2147483647U;
+  const auto value = integer.get<std::int64_t>();
+  return value > 2147483647 || value < -2147483648LL;
+}
+
+bool above_int64(const nlohmann::ordered_json& integer) {
+  return integer.is_number_unsigned() &&
+         integer.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX);
+}
+
+}  // namespace detail
+}  // namespace nbexec::params

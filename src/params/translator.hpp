@@ -1,52 +1,49 @@
 #pragma once
 
-#include <nbexec/params/parameters.hpp>
+#include <nbexec/params/translator.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace nbexec::params::detail {
 
-// Python's str.encode('unicode_escape').decode('utf-8'). Throws ParameterError for text that is
-// not valid UTF-8.
-std::string unicode_escape(std::string_view utf8);
+// The built-in languages, one file each; translator_registry.cpp registers them under
+// papermill's names.
+std::shared_ptr<const Translator> make_python_translator();      // python_translator.cpp
+std::shared_ptr<const Translator> make_r_translator();           // r_translator.cpp
+std::shared_ptr<const Translator> make_scala_translator();       // scala_translator.cpp
+std::shared_ptr<const Translator> make_julia_translator();       // julia_translator.cpp
+std::shared_ptr<const Translator> make_matlab_translator();      // matlab_translator.cpp
+std::shared_ptr<const Translator> make_csharp_translator();      // csharp_translator.cpp
+std::shared_ptr<const Translator> make_fsharp_translator();      // fsharp_translator.cpp
+std::shared_ptr<const Translator> make_powershell_translator();  // powershell_translator.cpp
+std::shared_ptr<const Translator> make_bash_translator();        // bash_translator.cpp
 
-// papermill's Translator: one hook per JSON/YAML type, so a language overrides only what it
-// renders differently. The defaults are papermill's.
-class Translator {
- public:
-  virtual ~Translator() = default;
+// ", ".join(translator.translate(v) for v in list).
+std::string join_items(const Translator& translator, const nlohmann::ordered_json& list,
+                       std::string_view separator);
 
-  // Dispatches on the value's type the way Translator.translate does (bool before int).
-  std::string translate(const nlohmann::ordered_json& value) const;
+// separator.join(f"{translate_str(k)}{between}{translate(v)}" for k, v in dict.items()).
+std::string join_pairs(const Translator& translator, const nlohmann::ordered_json& dict,
+                       std::string_view between, std::string_view separator);
 
-  // "<comment>\n" then "<assign>\n" for each parameter, in order.
-  virtual std::string codify(const Parameters& parameters, std::string_view comment) const;
-
-  virtual std::string translate_raw_str(std::string_view text) const;
-  // '"' + unicode_escape(text) with '"' escaped + '"'.
-  virtual std::string translate_escaped_str(std::string_view text) const;
-  virtual std::string translate_str(std::string_view text) const;
-  virtual std::string translate_none() const;
-  virtual std::string translate_int(const nlohmann::ordered_json& value) const;
-  virtual std::string translate_float(double value) const;
-  virtual std::string translate_bool(bool value) const;
-  virtual std::string translate_dict(const nlohmann::ordered_json& value) const;
-  virtual std::string translate_list(const nlohmann::ordered_json& value) const;
-  virtual std::string comment(std::string_view text) const;
-  virtual std::string assign(std::string_view name, std::string_view value) const;
-
- protected:
-  // Which language this is, for "not supported" messages.
-  virtual std::string_view language_name() const = 0;
+// Rewrites escapes in unicode_escape's output for languages that read some differently:
+// \xHH becomes \u00HH (all of them, or only from 0x80 where \x writes a raw byte), and
+// \UHHHHHHHH a UTF-16 surrogate pair where the language has no \U.
+struct Reescape {
+  bool high_x_as_u = false;
+  bool all_x_as_u = false;
+  bool astral_as_surrogates = false;
 };
+std::string reescape(std::string_view escaped, Reescape how);
 
-// papermill's PythonTranslator without black.
-const Translator& python_translator();
+// `text` with every `from` replaced by `to`.
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to);
 
-// papermill_translators.find_translator: the kernel name first, then the language. Throws
-// ParameterError naming both when neither is registered, or when papermill knows the language
-// but nbexec has no translator for it yet.
-const Translator& find_translator(std::string_view kernel_name, std::string_view language);
+// Scala, C# and F# add an L suffix outside int32, as papermill does.
+bool outside_int32(const nlohmann::ordered_json& integer);
+// Above INT64_MAX: a JSON uint64 that no Long/long/int64 literal holds.
+bool above_int64(const nlohmann::ordered_json& integer);
 
 }  // namespace nbexec::params::detail

@@ -2,56 +2,89 @@
 
 #include <nbexec/error.hpp>
 
-#include <array>
+#include <mutex>
+#include <utility>
+#include <vector>
 
-namespace nbexec::params::detail {
+namespace nbexec::params {
 namespace {
 
-struct Registration {
-  std::string_view name;
-  const Translator& (*translator)();  // nullptr: papermill has it, nbexec does not yet
+struct Registry {
+  std::mutex mutex;
+  // A vector, not a map: papermill's names are few and listing keeps registration order.
+  std::vector<std::pair<std::string, std::shared_ptr<const Translator>>> entries;
 };
 
-// papermill_translators in registration order; a new language is one translator file plus
-// its entries here.
-constexpr std::array<Registration, 12> kRegistry = {{
-    {"python", &python_translator},
-    {"R", nullptr},
-    {"scala", nullptr},
-    {"julia", nullptr},
-    {"matlab", nullptr},
-    {".net-csharp", nullptr},
-    {".net-fsharp", nullptr},
-    {".net-powershell", nullptr},
-    {"pysparkkernel", &python_translator},
-    {"sparkkernel", nullptr},
-    {"sparkrkernel", nullptr},
-    {"bash", nullptr},
-}};
+// papermill_translators, registered in papermill's order.
+Registry& registry() {
+  static Registry* instance = [] {
+    // Never destroyed: a translator registered from Python must not outlive the interpreter's
+    // teardown in a static destructor.
+    auto* r = new Registry;
+    const auto python = detail::make_python_translator();
+    const auto r_lang = detail::make_r_translator();
+    const auto scala = detail::make_scala_translator();
+    r->entries = {
+        {"python", python},
+        {"R", r_lang},
+        {"scala", scala},
+        {"julia", detail::make_julia_translator()},
+        {"matlab", detail::make_matlab_translator()},
+        {".net-csharp", detail::make_csharp_translator()},
+        {".net-fsharp", detail::make_fsharp_translator()},
+        {".net-powershell", detail::make_powershell_translator()},
+        {"pysparkkernel", python},
+        {"sparkkernel", scala},
+        {"sparkrkernel", r_lang},
+        {"bash", detail::make_bash_translator()},
+    };
+    return r;
+  }();
+  return *instance;
+}
 
-const Registration* lookup(std::string_view name) {
-  for (const auto& registration : kRegistry) {
-    if (registration.name == name) return &registration;
+std::shared_ptr<const Translator> lookup(Registry& r, std::string_view name) {
+  for (const auto& [registered, translator] : r.entries) {
+    if (registered == name) return translator;
   }
   return nullptr;
 }
 
 }  // namespace
 
-const Translator& find_translator(std::string_view kernel_name, std::string_view language) {
-  const Registration* found = lookup(kernel_name);
-  if (found == nullptr) found = lookup(language);
-  if (found == nullptr) {
-    throw ParameterError("no parameter translator for kernel '" + std::string(kernel_name) +
-                         "' or language '" + std::string(language) +
-                         "' (nbexec renders parameters for Python kernels)");
+void register_translator(std::string name, std::shared_ptr<const Translator> translator) {
+  if (!translator) throw ParameterError("cannot register a null translator for '" + name + "'");
+  auto& r = registry();
+  std::shared_ptr<const Translator> replaced;  // released after the lock, outside it
+  {
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    for (auto& [registered, existing] : r.entries) {
+      if (registered == name) {
+        replaced = std::exchange(existing, std::move(translator));
+        return;
+      }
+    }
+    r.entries.emplace_back(std::move(name), std::move(translator));
   }
-  if (found->translator == nullptr) {
-    throw ParameterError("parameters for '" + std::string(found->name) + "' (kernel '" +
-                         std::string(kernel_name) + "', language '" + std::string(language) +
-                         "') are not supported by nbexec yet; only Python kernels are");
-  }
-  return found->translator();
 }
 
-}  // namespace nbexec::params::detail
+std::shared_ptr<const Translator> find_translator(std::string_view kernel_name,
+                                                  std::string_view language) {
+  auto& r = registry();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (auto found = lookup(r, kernel_name)) return found;
+  if (auto found = lookup(r, language)) return found;
+  throw ParameterError("no parameter translator for kernel '" + std::string(kernel_name) +
+                       "' or language '" + std::string(language) +
+                       "' (register one with nbexec.register_translator)");
+}
+
+std::vector<std::string> translator_names() {
+  auto& r = registry();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  std::vector<std::string> names;
+  for (const auto& entry : r.entries) names.push_back(entry.first);
+  return names;
+}
+
+}  // namespace nbexec::params

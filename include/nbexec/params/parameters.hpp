@@ -29,6 +29,11 @@ Parameters parse_parameters_yaml(std::string_view text, const std::string& origi
 // Reads a -f file. Throws ParameterError naming the file.
 Parameters load_parameters_file(const std::filesystem::path& path);
 
+// Throws ParameterError unless `name` is an identifier: an ASCII letter, '_' or a non-ASCII
+// character first, then those or ASCII digits (non-ASCII characters are left to the kernel's
+// language to judge, except Unicode spaces). `origin` names the source in the message.
+void check_parameter_name(std::string_view name, std::string_view origin);
+
 // Everything given on a command line, each kind in the order given.
 struct ParameterSources {
   std::vector<std::filesystem::path> files;                   // -f
@@ -39,7 +44,7 @@ struct ParameterSources {
 };
 
 // papermill's merge order: all -b, then -f, then -y, then -p, then -r; a later value wins and
-// keeps the position of the first.
+// keeps the position of the first. Every name must pass check_parameter_name.
 Parameters merge_parameters(const ParameterSources& sources);
 
 }  // namespace nbexec::params
