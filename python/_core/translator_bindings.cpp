@@ -104,8 +104,14 @@ void bind_translators(py::module_& m) {
       py::arg("text"), py::arg("origin") = "<yaml>",
       "YAML parameters as papermill reads them (PyYAML's safe loader without timestamps).");
 
-  m.def("translator_names", &params::translator_names,
-        "Kernel names and languages that have a translator, in registration order.");
+  m.def(
+      "translator_names",
+      [] {
+        py::list names;
+        for (const auto& name : params::translator_names()) names.append(py::str(name));
+        return names;
+      },
+      "Kernel names and languages that have a translator, in registration order.");
 }
 
 }  // namespace nbexec::python
