@@ -44,7 +44,9 @@ void bind_inspect(py::module_& m) {
         py::dict out;
         out["has_parameters_cell"] = found.has_parameters_cell;
         out["language"] = found.language;
-        out["warnings"] = py::cast(found.warnings);
+        py::list warnings;
+        for (const auto& warning : found.warnings) warnings.append(warning);
+        out["warnings"] = std::move(warnings);
         out["parameters"] = std::move(parameters);
         return out;
       },
