@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <set>
+#include <string>
 
 namespace nbexec::params::detail {
 namespace {
@@ -214,9 +216,11 @@ class Parser {
       return {ValueKind::dict, json::object()};
     }
     Literal out{ValueKind::dict, json::object()};
+    std::set<std::string> unknown_keys;
     while (p_ != end_) {
       if (at_close()) {
         ++p_;
+        if (!unknown_keys.empty()) out.value.reset();
         return out;
       }
       if (at_op("**")) {  // {**other}: a dict, of unknown value
@@ -231,8 +235,16 @@ class Parser {
       }
       ++p_;
       Literal value = element();
-      if (out.value && key.kind == ValueKind::string && key.value && value.value) {
-        (*out.value)[key.value->get<std::string>()] = *value.value;
+      if (out.value && key.kind == ValueKind::string && key.value) {
+        // A repeated key keeps its first place and its last value, as in Python; a value
+        // nbexec cannot evaluate is held as a marker until a later one replaces it.
+        const std::string& name = key.value->get_ref<const std::string&>();
+        (*out.value)[name] = value.value ? *value.value : json();
+        if (value.value) {
+          unknown_keys.erase(name);
+        } else {
+          unknown_keys.insert(name);
+        }
       } else {
         out.value.reset();  // keys that are not strings have no JSON form
       }
