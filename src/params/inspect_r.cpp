@@ -21,6 +21,8 @@ bool is_target(const Token& token) {
          std::find(kReserved.begin(), kReserved.end(), token.text) == kReserved.end();
 }
 
+constexpr std::string_view kAssignments[] = {"=", "<-", "<<-", "->", "->>"};
+
 std::string target_name(const Token& token) {
   const std::string_view text = token.text;
   if (text.starts_with('`')) return std::string(text.substr(1, text.size() - 2));
@@ -69,10 +71,10 @@ std::vector<ParameterInfo> inspect_r(std::string_view source, std::vector<std::s
       value_end = end - 2;
     }
     if (targets.empty()) {
-      const bool assigns = std::any_of(t.begin(), t.end(), [](const Token& token) {
-        return is_assign(token) || token.is_op("->") || token.is_op("->>");
-      });
-      if (assigns && find_top_level(t, 0, "=") != std::string_view::npos) {
+      const bool assigns = std::any_of(
+          std::begin(kAssignments), std::end(kAssignments),
+          [&t](std::string_view op) { return find_top_level(t, 0, op) != std::string_view::npos; });
+      if (assigns) {
         warnings.push_back(line_prefix(statement.first_line) + "not a parameter assignment: '" +
                            text + "'");
       }

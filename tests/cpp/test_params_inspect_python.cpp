@@ -81,6 +81,10 @@ const std::vector<Case> kPapermillCases = {
     {"x = [i for i in range(3)]", {{"x", "None", "[i for i in range(3)]", ""}}},
     {"x = 'a' 'b'", {{"x", "None", "'a' 'b'", ""}}},
     {"x = 1  # ", {{"x", "None", "1", ""}}},
+    {"x = 1\r\ny = 2  # h\r\n", {{"x", "None", "1", ""}, {"y", "None", "2", "h"}}},
+    {"x: int = 1 # type: str", {{"x", "int", "1", ""}}},
+    {"x = {\"a\": 1}  # type: dict", {{"x", "dict", "{\"a\": 1}", ""}}},
+    {"if x: a = 1\ndel x\nprint(\"=\")", {}},
     {"", {}},
     {"# only a comment\n\n", {}},
 };
@@ -89,6 +93,10 @@ const std::vector<Case> kPapermillCases = {
 const std::vector<Case> kFixedCases = {
     // papermill cuts the default at the '#': ('s', 'None', '"x', 'y"  # the help').
     {"s = \"x # y\"  # the help", {{"s", "None", "\"x # y\"", "the help"}}},
+    // papermill: ('x', 'None', "'''a", "b'''").
+    {"x = '''a # b'''", {{"x", "None", "'''a # b'''", ""}}},
+    // papermill glues a bare annotation to the previous default: ('a', 'None', '1b: int', '').
+    {"a = 1\nb: int", {{"a", "None", "1", ""}}},
     // papermill drops every line with more than one '=': [].
     {"s = 'a=b'", {{"s", "None", "'a=b'", ""}}},
     {"t = a == 3", {{"t", "None", "a == 3", ""}}},

@@ -120,6 +120,18 @@ TEST_CASE("R statements over several lines and on one line", "[params][inspect]"
         });
 }
 
+TEST_CASE("R assignments that are not parameters", "[params][inspect]") {
+  std::vector<std::string> warnings;
+  const auto got = inspect_parameters_source(
+      "library(stats)\nx[1] <- 2\nnames(y) = 'a'\nz <- 1\nif (TRUE) w = 1\n", "ir", "R", &warnings);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].name == "z");
+  REQUIRE(warnings.size() == 3);
+  CHECK(warnings[0] == "line 2: not a parameter assignment: 'x[1] <- 2'");
+  CHECK(warnings[1].starts_with("line 3: "));
+  CHECK(warnings[2].starts_with("line 5: "));
+}
+
 TEST_CASE("R escapes", "[params][inspect]") {
   check(R"(s = "tab\there \u00e9 \x41 \"q\"")", "R",
         {{"s", "None", R"("tab\there \u00e9 \x41 \"q\"")", "", U, ValueKind::string, false,

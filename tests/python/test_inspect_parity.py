@@ -77,12 +77,18 @@ AGREE = [
     "# only comments\n\n# here",
     "x = 'unicode é ✓'  # ünïcode help",
     "alpha = 0.6\nratio = 0.1\nname = \"flights\"",
+    "x = 1\r\ny = 2  # h\r\n",
+    "x: int = 1 # type: str",
+    "x = {\"a\": 1}  # type: dict",
+    "if x: a = 1\ndel x\nprint(\"=\")",
 ]
 
 # (source, nbexec's parameters as (name, type, default, help) tuples, what papermill does)
 DIFFER = [
     ("s = \"x # y\"  # the help", [("s", "None", "\"x # y\"", "the help")],
      "cuts the default at the '#'"),
+    ("x = '''a # b'''", [("x", "None", "'''a # b'''", "")], "cuts a triple-quoted default at '#'"),
+    ("a = 1\nb: int", [("a", "None", "1", "")], "glues a bare annotation to the default"),
     ("s = 'a=b'", [("s", "None", "'a=b'", "")], "drops a line with two '='"),
     ("t = a == 3", [("t", "None", "a == 3", "")], "drops a line with '=='"),
     ("f = dict(a=1)  # kwargs", [("f", "None", "dict(a=1)", "kwargs")],
