@@ -27,8 +27,10 @@ int end_line(const Token& token) {
   return token.line + static_cast<int>(std::count(token.text.begin(), token.text.end(), '\n'));
 }
 
+// Only identifier characters (and digits) need a space between them; papermill glues the rest,
+// `"a"` + `"b"` included, and so does nbexec.
 bool wordish(char c) {
-  return is_name_char(c) || c == '"' || c == '\'';
+  return is_name_char(c);
 }
 
 }  // namespace

@@ -80,6 +80,7 @@ const std::vector<Case> kPapermillCases = {
     {"x = os.getcwd()", {{"x", "None", "os.getcwd()", ""}}},
     {"x = [i for i in range(3)]", {{"x", "None", "[i for i in range(3)]", ""}}},
     {"x = 'a' 'b'", {{"x", "None", "'a' 'b'", ""}}},
+    {"x = (\"a\"\n     \"b\")  # h", {{"x", "None", "(\"a\"\"b\")", "h"}}},
     {"x = 1  # ", {{"x", "None", "1", ""}}},
     {"x = 1\r\ny = 2  # h\r\n", {{"x", "None", "1", ""}, {"y", "None", "2", "h"}}},
     {"x: int = 1 # type: str", {{"x", "int", "1", ""}}},
@@ -115,7 +116,7 @@ const std::vector<Case> kFixedCases = {
     // papermill joins the lines of a string: '"""abc' + 'def"""'.
     {"x = \"\"\"abc\ndef\"\"\"", {{"x", "None", "\"\"\"abc\ndef\"\"\"", ""}}},
     // papermill keeps the backslash: "'a' \\'b'".
-    {"x = 'a' \\\n    'b'", {{"x", "None", "'a' 'b'", ""}}},
+    {"x = 'a' \\\n    'b'", {{"x", "None", "'a''b'", ""}}},
     // papermill glues words of two lines: '(1 if Trueelse 2)'.
     {"y = (1 if True\n     else 2)", {{"y", "None", "(1 if True else 2)", ""}}},
     // papermill reads a block's body as top level: ('z', 'None', '1', '').
