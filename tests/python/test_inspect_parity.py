@@ -7,9 +7,11 @@ each known difference stays documented (docs/parameters-inspection.md lists them
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import math
+import random
 from pathlib import Path
 
 import nbformat
@@ -229,3 +231,72 @@ def test_schema_text():
     assert validator.is_valid({"a": 1, "b": None, "c": 0.5})
     assert not validator.is_valid({"a": "x"})
     assert not validator.is_valid({"unknown": 1})
+
+
+def _cell(source: str) -> list[tuple]:
+    return [tuple(p[k] for k in FIELDS)
+            for p in _core.inspect_notebook_text(_notebook(source))["parameters"]]
+
+
+def test_generated_cells_agree():
+    """Cells papermill reads right, built from pieces: every combination seen agrees."""
+    from papermill.translators import PythonTranslator
+
+    rng = random.Random(20261129)
+    values = ["1", "-2.5", "'s'", '"d q"', "None", "True", "[1, 2]", "{'a': 1}", "(1,)", "f(x)",
+              "a.b", "1e3", "'é'", "[\n  1,\n  2\n]", "{\n 'k': [1,\n 2],  # inner\n}", "x + 1",
+              "[]", "'a' 'b'"]
+    annotations = ["", ": int", ":int", ": 'str'", ": List[int]", ": Dict[str, int]",
+                   ": Optional[float]"]
+    comments = ["", "  # help", "#h", "  # type: int", "  # type: List[str] some help", "  #",
+                "  # a, b: c"]
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    for _ in range(300):
+        lines = []
+        for _ in range(rng.randint(1, 4)):
+            lines.append(rng.choice(["a", "b_1", "_x", "msg", "Var"]) + rng.choice(["", " "]) +
+                         rng.choice(annotations) + rng.choice([" = ", "=", " =  "]) +
+                         rng.choice(values) + rng.choice(comments))
+            if rng.random() < 0.2:
+                lines.append(rng.choice(["", "# c", "   "]))
+        source = "\n".join(lines)
+        expected = [tuple(p) for p in PythonTranslator.inspect({"source": source})]
+        assert _cell(source) == expected, source
+
+
+# Defaults against ast.literal_eval: same value (tuples as lists), or no value where JSON has no
+# form for it; the last column says why a literal has no value.
+LITERALS = [
+    "0", "-17", "1_000_000", "0x1F", "-0o17", "0b101", "9223372036854775807",
+    "-9223372036854775808", "18446744073709551615", "2.5", "-0.0", "1e-7", ".5", "5.", "1e400",
+    "'plain'", "'esc\\t\\n\\\\\\'\\x41\\u00e9\\U0001F600\\101'", "r'raw\\n'", "'''tri\nple'''",
+    "'a' \"b\"", "u'u'", "True", "False", "None", "[]", "()", "{}", "[1, 'a', None, [True, 2.5]]",
+    "(1,)", "(1, (2, 3))", "{'k': {'n': [1, {'m': None}]}, 'z': ()}", "{'a': 1, 'a': 2}",
+    "[1, 2,]",
+]
+NO_VALUE = ["99999999999999999999", "{1: 'a'}", "{1, 2}", "b'x'", "1j", "'\\N{BULLET}'", "[x]",
+            "1 + 2", "-True"]
+
+
+@pytest.mark.parametrize("literal", LITERALS)
+def test_literal_values_match_literal_eval(literal):
+    (p,) = _core.inspect_notebook_text(_notebook(f"x = {literal}"))["parameters"]
+
+    def plain(v):
+        if isinstance(v, tuple | list):
+            return [plain(i) for i in v]
+        if isinstance(v, dict):
+            return {k: plain(i) for k, i in v.items()}
+        return v
+
+    expected = plain(ast.literal_eval(literal))
+    assert p["default_value"] == expected
+    assert type(p["default_value"]) is type(expected)
+    if isinstance(expected, float):
+        assert math.copysign(1, p["default_value"]) == math.copysign(1, expected)
+
+
+@pytest.mark.parametrize("literal", NO_VALUE)
+def test_literals_without_json_value(literal):
+    (p,) = _core.inspect_notebook_text(_notebook(f"x = {literal}"))["parameters"]
+    assert "default_value" not in p
