@@ -13,6 +13,23 @@
 
 namespace nbexec::params::detail {
 
+// Literals nested deeper than this are unknown: a pathological cell must not exhaust the stack
+// (CPython's own parser stops at 200 nested brackets).
+inline constexpr int kMaxLiteralDepth = 200;
+
+// Counts one level of nesting for as long as it lives.
+class DepthGuard {
+ public:
+  explicit DepthGuard(int& depth) : depth_(++depth) {}
+  ~DepthGuard() { --depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+  bool too_deep() const { return depth_ > kMaxLiteralDepth; }
+
+ private:
+  int& depth_;
+};
+
 // What a default's source says about its value.
 struct Literal {
   ValueKind kind = ValueKind::unknown;

@@ -49,8 +49,8 @@ DeclaredType simple_type(std::string_view name) {
 }
 
 // type := dotted_name ('{' type (',' type)* '}')?
-std::optional<DeclaredType> parse_type(const Token*& p, const Token* end) {
-  if (p == end || p->kind != TokenKind::name) return std::nullopt;
+std::optional<DeclaredType> parse_type(const Token*& p, const Token* end, int depth = 0) {
+  if (p == end || p->kind != TokenKind::name || depth > kMaxLiteralDepth) return std::nullopt;
   std::string_view name = (p++)->text;
   while (end - p >= 2 && p->is_op(".") && p[1].kind == TokenKind::name) {
     name = p[1].text;
@@ -61,7 +61,7 @@ std::optional<DeclaredType> parse_type(const Token*& p, const Token* end) {
   std::vector<DeclaredType> args;
   while (p != end && p->kind != TokenKind::close) {
     const Token* start = p;
-    auto arg = parse_type(p, end);
+    auto arg = parse_type(p, end, depth + 1);
     if (!arg || (p != end && !p->is_op(",") && p->kind != TokenKind::close)) {
       p = skip_element(start, end, {","});  // Array{Int, 1}'s 1, Vector{<:Real}
       arg = DeclaredType{};

@@ -57,7 +57,8 @@ class Parser {
   bool at_end() const { return p_ == end_; }
 
   std::optional<Literal> expression() {
-    if (p_ == end_) return std::nullopt;
+    const DepthGuard guard(depth_);
+    if (p_ == end_ || guard.too_deep()) return std::nullopt;
     const Token* start = p_;
     const Token& t = *p_++;
     if (t.is_op("-") || t.is_op("+")) {
@@ -179,6 +180,7 @@ class Parser {
 
   const Token* p_;
   const Token* end_;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -36,6 +36,8 @@ class TypeParser {
 
   // union := primary ('|' primary)*
   std::optional<DeclaredType> union_type() {
+    const DepthGuard guard(depth_);
+    if (guard.too_deep()) return std::nullopt;
     std::vector<DeclaredType> alternatives;
     do {
       auto alternative = primary();
@@ -119,6 +121,7 @@ class TypeParser {
 
   const Token* p_;
   const Token* end_;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -44,7 +44,8 @@ class Parser {
 
   // The literal starting here, or nullopt (nothing consumed) when none does.
   std::optional<Literal> expression() {
-    if (p_ == end_) return std::nullopt;
+    const DepthGuard guard(depth_);
+    if (p_ == end_ || guard.too_deep()) return std::nullopt;
     const Token* start = p_;
     const Token& t = *p_;
     if (t.is_op("-") || t.is_op("+")) {
@@ -261,6 +262,7 @@ class Parser {
 
   const Token* p_;
   const Token* end_;
+  int depth_ = 0;
 };
 
 }  // namespace

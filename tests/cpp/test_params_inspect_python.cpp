@@ -278,3 +278,25 @@ TEST_CASE("kind() prefers the declaration and ignores a bare None default", "[pa
   CHECK(inspect("msg = None")[0].kind() == ValueKind::unknown);
   CHECK(inspect("x: int = None")[0].kind() == ValueKind::integer);
 }
+
+TEST_CASE("deeply nested defaults and annotations do not exhaust the stack", "[params][inspect]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto got = inspect("x = " + deep);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].default_kind == ValueKind::list);
+  CHECK_FALSE(got[0].default_value.has_value());
+  const std::string shallow = std::string(50, '[') + std::string(50, ']');
+  CHECK(inspect("x = " + shallow)[0].default_value.has_value());
+  std::string nested_type = "x: ";
+  for (int i = 0; i < 50000; ++i) nested_type += "List[";
+  nested_type += "int" + std::string(50000, ']') + " = []";
+  CHECK(inspect(nested_type)[0].declared_kind == ValueKind::unknown);
+  CHECK(inspect_parameters_source("x = " + deep, "ir", "R").size() == 1);
+  CHECK(inspect_parameters_source("x = " + deep, "julia", "julia").size() == 1);
+  std::string r_deep = "x = ";
+  for (int i = 0; i < 50000; ++i) r_deep += "c(";
+  r_deep += std::string(50000, ')');
+  const auto r = inspect_parameters_source(r_deep, "ir", "R");
+  CHECK(r[0].default_kind == ValueKind::list);
+  CHECK_FALSE(r[0].default_value.has_value());
+}
