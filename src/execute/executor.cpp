@@ -16,6 +16,17 @@ using std::chrono::milliseconds;
 // How long one receive waits before liveness and deadlines are checked again.
 constexpr milliseconds poll_slice{200};
 
+// A message answers our request only if it names it as parent; when the parent header also
+// names a session, that must be ours too (a kernel shared with another client, or a forged
+// parent, must not write into our cells).
+bool answers(const protocol::Message& message, const std::string& msg_id,
+             const std::string& session) {
+  if (message.parent_msg_id() != msg_id) return false;
+  auto parent_session = message.parent_header.find("session");
+  return parent_session == message.parent_header.end() || !parent_session->is_string() ||
+         parent_session->get<std::string>() == session;
+}
+
 bool is_blank(const std::string& text) {
   return std::all_of(text.begin(), text.end(),
                      [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
@@ -48,7 +59,12 @@ class CellRun {
  public:
   CellRun(notebook::Notebook& nb, protocol::KernelConnection& kernel, OutputBuilder& builder,
           const ExecuteOptions& options, std::size_t index)
-      : nb_(nb), kernel_(kernel), builder_(builder), options_(options), index_(index) {}
+      : nb_(nb),
+        kernel_(kernel),
+        builder_(builder),
+        options_(options),
+        index_(index),
+        session_(kernel.session_id()) {}
 
   // Returns the execute_reply content.
   json run(const std::string& source, bool stop_on_error) {
@@ -92,7 +108,7 @@ class CellRun {
         continue;
       }
       const auto& message = incoming->message;
-      if (message.parent_msg_id() != msg_id) continue;  // stale replies of earlier requests
+      if (!answers(message, msg_id, session_)) continue;  // stale or foreign messages
       if (incoming->channel == protocol::Channel::shell) {
         if (message.msg_type() != "execute_reply") continue;
         reply = message.content;
@@ -128,6 +144,7 @@ class CellRun {
   OutputBuilder& builder_;
   const ExecuteOptions& options_;
   std::size_t index_;
+  std::string session_;
 };
 
 CellFailure failure_from(const json& cell, std::size_t index, const json& reply) {

@@ -90,8 +90,13 @@ struct Kernel::Impl {
     }
   }
 
+  const std::atomic<bool>* cancel = nullptr;
+  std::chrono::milliseconds heartbeat_limit{0};
+
+  static std::unique_ptr<Impl> launch(const KernelSpec& spec, const LaunchOptions& options);
   void shutdown(std::chrono::milliseconds grace, bool polite) noexcept;
-  void handshake(std::chrono::milliseconds timeout);
+  // Waits at most `timeout`; `configured` is the --start-timeout quoted in the message.
+  void handshake(std::chrono::milliseconds timeout, std::chrono::milliseconds configured);
   [[noreturn]] void fail_died(const char* when);
 };
 
@@ -130,7 +135,8 @@ void Kernel::Impl::fail_died(const char* when) {
                         "." + quote_tail(process->stderr_tail()));
 }
 
-void Kernel::Impl::handshake(std::chrono::milliseconds timeout) {
+void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds configured) {
   const auto started = Clock::now();
   const auto deadline = started + timeout;
   std::set<std::string> requests;
@@ -140,21 +146,30 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout) {
   bool replied = false;
   bool iopub_seen = false;
   bool last_idle = false;
+  std::string iopub_proof;
 
   while (!(replied && iopub_seen)) {
+    if (cancel && cancel->load()) {
+      note("kernel start cancelled");
+      return;  // not ready: the caller shuts it down without asking
+    }
     if (!process->running()) fail_died("before answering kernel_info");
     auto now = Clock::now();
     if (now >= deadline) {
       throw TimeoutError("kernel '" + spec.name + "' did not " +
                          (replied ? "publish on iopub" : "answer kernel_info_request") +
-                         " within " + format_duration(timeout) + " (start timeout). Command: " +
-                         join_argv(argv) + "." + quote_tail(process->stderr_tail()));
+                         " within " + format_duration(configured) +
+                         " (--start-timeout). Command: " + join_argv(argv) + "." +
+                         quote_tail(process->stderr_tail()));
     }
     auto wait = std::min<Clock::duration>(50ms, deadline - now);
     auto incoming = connection->receive(std::chrono::ceil<std::chrono::milliseconds>(wait));
     if (incoming) {
       const auto& message = incoming->message;
       if (incoming->channel == Channel::iopub) {
+        // JEP 65 kernels greet each new subscriber; older ones prove the subscription by
+        // publishing the status of a kernel_info_request sent after it took effect.
+        if (!iopub_seen) iopub_proof = message.msg_type();
         iopub_seen = true;
         if (message.msg_type() == "status" && message.parent_msg_id() == last_request &&
             message.content.value("execution_state", "") == "idle") {
@@ -195,13 +210,27 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout) {
                              .value("name", std::string("unknown language"));
   note("kernel '" + spec.name + "' ready (" + language + ", " +
        kernel_info.value("implementation", std::string("unknown implementation")) + ") in " +
-       std::to_string(elapsed.count()) + " ms");
+       std::to_string(elapsed.count()) + " ms; iopub proven by " + iopub_proof + ", " +
+       std::to_string(requests.size()) + " kernel_info_request(s)");
+  ready = true;
 }
 
-std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOptions& options) {
+namespace {
+
+// ipykernel, xeus and pyzmq all say this when a port was taken between picking and binding.
+bool lost_port_race(const std::string& stderr_tail) {
+  return stderr_tail.find("Address already in use") != std::string::npos ||
+         stderr_tail.find("EADDRINUSE") != std::string::npos;
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
+                                                   const LaunchOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->spec = spec;
   impl->log = options.log;
+  impl->cancel = options.cancel;
 
   std::filesystem::path runtime_dir = detail::ensure_runtime_dir();
   impl->connection_file = detail::create_connection_file(runtime_dir, options.transport, spec.name);
@@ -218,9 +247,32 @@ std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOption
   detail::Process* process = impl->process.get();
   impl->connection = std::make_unique<detail::ZmqConnection>(
       impl->connection_file.info, [process] { return process->running(); });
-  impl->handshake(options.start_timeout);
-  impl->ready = true;
-  return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
+  return impl;
+}
+
+std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOptions& options) {
+  const auto started = Clock::now();
+  for (int attempt = 0;; ++attempt) {
+    auto impl = Impl::launch(spec, options);
+    try {
+      // Retries share the one start timeout.
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.start_timeout -
+                                                                        (Clock::now() - started));
+      impl->handshake(std::max(left, std::chrono::milliseconds(0)), options.start_timeout);
+    } catch (const KernelDiedError&) {
+      if (attempt >= options.bind_retries || !lost_port_race(impl->process->stderr_tail())) throw;
+      impl->note("kernel '" + spec.name +
+                 "' could not bind its ports (another process took one); retrying with new "
+                 "ports");
+      continue;  // ~Impl has reaped it and removed its connection file
+    }
+    impl->heartbeat_limit = options.heartbeat_limit;
+    if (impl->ready) {
+      impl->connection->start_heartbeat_monitor(options.heartbeat_interval,
+                                                options.heartbeat_limit);
+    }
+    return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
+  }
 }
 
 Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -252,7 +304,17 @@ void Kernel::interrupt() {
 }
 
 void Kernel::shutdown(std::chrono::milliseconds grace) {
-  impl_->shutdown(grace, true);
+  // A kernel that never completed the handshake may not be listening on control.
+  impl_->shutdown(grace, impl_->ready);
+}
+
+std::string Kernel::death_reason() const {
+  if (impl_->connection->heartbeat_lost() && impl_->process->running()) {
+    return "it stopped answering heartbeats for " + format_duration(impl_->heartbeat_limit) +
+           " although its process (pid " + std::to_string(impl_->process->pid()) + ") still runs";
+  }
+  return "its process (pid " + std::to_string(impl_->process->pid()) + ") " +
+         impl_->process->describe_exit();
 }
 
 std::string Kernel::stderr_tail() const {
@@ -261,6 +323,23 @@ std::string Kernel::stderr_tail() const {
 
 ConnectionStats Kernel::connection_stats() const {
   return impl_->connection->stats();
+}
+
+std::string describe_rejections(const ConnectionStats& stats) {
+  const auto total = stats.dropped_invalid + stats.dropped_replayed;
+  if (total == 0) return {};
+  std::string text = std::to_string(total) + " kernel message" + (total == 1 ? "" : "s") +
+                     " rejected (" + std::to_string(stats.dropped_invalid) + " invalid, " +
+                     std::to_string(stats.dropped_replayed) + " replayed)";
+  std::uint64_t listed = 0;
+  std::string sep = ": ";
+  for (const auto& [reason, count] : stats.drop_reasons) {
+    text += sep + std::to_string(count) + " x " + reason;
+    sep = "; ";
+    listed += count;
+  }
+  if (listed < total) text += sep + std::to_string(total - listed) + " x other reasons";
+  return text;
 }
 
 const std::filesystem::path& Kernel::connection_file() const {

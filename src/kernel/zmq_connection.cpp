@@ -3,26 +3,43 @@
 #include <nbexec/error.hpp>
 #include <nbexec/protocol/wire.hpp>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <zmq_addon.hpp>
 
 #include <algorithm>
-#include <thread>
+#include <array>
+#include <cstring>
 
 namespace nbexec::kernel::detail {
 
 using protocol::Channel;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 namespace {
 
 // Upper bound of one wait inside receive(), so senders on other threads get the lock.
-constexpr std::chrono::milliseconds receive_slice{20};
+constexpr milliseconds receive_slice{20};
+// How often the iopub reader looks at its stop flag when nothing arrives.
+constexpr milliseconds reader_slice{100};
 // A send blocks only when ZeroMQ's queue is full: the kernel stopped reading.
 constexpr int send_timeout_ms = 10000;
+// Distinct drop reasons kept with their counts; later new reasons only count.
+constexpr std::size_t max_drop_reasons = 32;
 
 void configure(zmq::socket_t& socket, const std::string& endpoint) {
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::sndtimeo, send_timeout_ms);
   socket.connect(endpoint);
+}
+
+std::vector<std::string> to_strings(std::vector<zmq::message_t>& parts) {
+  std::vector<std::string> frames;
+  frames.reserve(parts.size());
+  for (auto& part : parts) frames.push_back(part.to_string());
+  return frames;
 }
 
 }  // namespace
@@ -40,6 +57,9 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
     for (auto* socket : {&shell_, &control_, &stdin_}) {
       socket->set(zmq::sockopt::routing_id, session_);
     }
+    // A SUB socket drops messages beyond its high-water mark; ours never does: the reader
+    // thread empties it into memory that the outputs will own anyway.
+    iopub_.set(zmq::sockopt::rcvhwm, 0);
     iopub_.set(zmq::sockopt::subscribe, "");
     // A missed heartbeat must not wedge the REQ socket: allow a new ping before the pong.
     heartbeat_.set(zmq::sockopt::req_relaxed, 1);
@@ -52,12 +72,29 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
   } catch (const zmq::error_t& e) {
     throw KernelError(std::string("cannot connect to the kernel's ZeroMQ sockets: ") + e.what());
   }
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    throw KernelError(std::string("cannot create an eventfd: ") + std::strerror(errno));
+  }
+  iopub_thread_ = std::thread([this] { iopub_loop(); });
 }
 
 ZmqConnection::~ZmqConnection() {
-  std::lock_guard lock(mutex_);
-  for (auto* socket : {&shell_, &iopub_, &control_, &stdin_, &heartbeat_}) socket->close();
+  stopping_.store(true);
+  hb_wait_.notify_all();
+  if (iopub_thread_.joinable()) iopub_thread_.join();
+  if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto* socket : {&shell_, &control_, &stdin_}) socket->close();
+  }
+  {
+    std::lock_guard lock(hb_mutex_);
+    heartbeat_.close();
+  }
+  iopub_.close();
   context_.close();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 std::string ZmqConnection::send_request(Channel channel, std::string_view msg_type,
@@ -96,103 +133,177 @@ std::string ZmqConnection::send_request(Channel channel, std::string_view msg_ty
   return message.msg_id();
 }
 
+void ZmqConnection::count_drop(const std::string& reason, bool replayed) {
+  // verify_mutex_ is held by the caller.
+  ++(replayed ? stats_.dropped_replayed : stats_.dropped_invalid);
+  stats_.last_drop_reason = reason;
+  auto it = stats_.drop_reasons.find(reason);
+  if (it != stats_.drop_reasons.end()) {
+    ++it->second;
+  } else if (stats_.drop_reasons.size() < max_drop_reasons) {
+    stats_.drop_reasons.emplace(reason, 1);
+  }
+}
+
+std::optional<protocol::Incoming> ZmqConnection::verify(std::vector<std::string> frames,
+                                                        Channel channel) {
+  // Signing is thread-safe; the replay history and counters are shared by both readers.
+  std::lock_guard lock(verify_mutex_);
+  try {
+    protocol::Message message = protocol::decode_message(frames, signer_, replay_guard_);
+    ++stats_.received;
+    return protocol::Incoming{channel, std::move(message)};
+  } catch (const ProtocolError& e) {
+    const std::string reason = e.what();
+    count_drop(reason, reason.find("replayed") != std::string::npos);
+    return std::nullopt;
+  }
+}
+
 std::optional<protocol::Incoming> ZmqConnection::take(zmq::socket_t& socket, Channel channel) {
   std::vector<zmq::message_t> parts;
   if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
     return std::nullopt;
   }
-  std::vector<std::string> frames;
-  frames.reserve(parts.size());
-  for (auto& part : parts) frames.push_back(part.to_string());
-  try {
-    protocol::Message message = protocol::decode_message(frames, signer_);
-    // decode_message has verified the signature, so only genuine ones enter the history.
-    auto delimiter = std::find(frames.begin(), frames.end(), protocol::wire_delimiter);
-    if (!replay_guard_.check_and_remember(*(delimiter + 1))) {
-      ++stats_.dropped_replayed;
-      stats_.last_drop_reason = "rejected message: duplicate signature (a replayed message)";
-      return std::nullopt;
+  return verify(to_strings(parts), channel);
+}
+
+void ZmqConnection::iopub_loop() {
+  zmq::pollitem_t item{iopub_.handle(), 0, ZMQ_POLLIN, 0};
+  while (!stopping_.load()) {
+    try {
+      if (zmq::poll(&item, 1, reader_slice) <= 0) continue;
+      // Take everything that is there before waking the consumer once.
+      bool queued = false;
+      std::vector<zmq::message_t> parts;
+      while (zmq::recv_multipart(iopub_, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+        if (auto incoming = verify(to_strings(parts), Channel::iopub)) {
+          std::lock_guard lock(queue_mutex_);
+          iopub_queue_.push_back(std::move(*incoming));
+          queued = true;
+        }
+        parts.clear();
+      }
+      if (queued) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;
+      // EINTR: a signal for the embedding program; keep draining.
     }
-    ++stats_.received;
-    return protocol::Incoming{channel, std::move(message)};
-  } catch (const ProtocolError& e) {
-    ++stats_.dropped_invalid;
-    stats_.last_drop_reason = e.what();
-    return std::nullopt;
   }
 }
 
-std::optional<protocol::Incoming> ZmqConnection::receive(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+std::optional<protocol::Incoming> ZmqConnection::pop_iopub() {
+  std::lock_guard lock(queue_mutex_);
+  if (iopub_queue_.empty()) return std::nullopt;
+  protocol::Incoming incoming = std::move(iopub_queue_.front());
+  iopub_queue_.pop_front();
+  return incoming;
+}
+
+std::optional<protocol::Incoming> ZmqConnection::receive(milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
   while (true) {
     {
       std::lock_guard lock(mutex_);
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      auto wait = std::clamp(remaining, std::chrono::milliseconds(0), receive_slice);
+      bool iopub_waiting = false;
+      {
+        std::lock_guard queue_lock(queue_mutex_);
+        iopub_waiting = !iopub_queue_.empty();
+      }
+      auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      auto wait =
+          iopub_waiting ? milliseconds(0) : std::clamp(remaining, milliseconds(0), receive_slice);
       std::array<zmq::pollitem_t, 3> items = {{
           {shell_.handle(), 0, ZMQ_POLLIN, 0},
-          {iopub_.handle(), 0, ZMQ_POLLIN, 0},
+          {nullptr, wake_fd_, ZMQ_POLLIN, 0},
           {control_.handle(), 0, ZMQ_POLLIN, 0},
       }};
-      const std::array<std::pair<zmq::socket_t*, Channel>, 3> sockets = {{
-          {&shell_, Channel::shell},
-          {&iopub_, Channel::iopub},
-          {&control_, Channel::control},
-      }};
-      int ready = 0;
       try {
-        ready = zmq::poll(items.data(), items.size(), wait);
+        zmq::poll(items.data(), items.size(), wait);
       } catch (const zmq::error_t& e) {
         // A signal for the embedding program; its handler decides what to do next.
         if (e.num() != EINTR) throw KernelError(std::string("ZeroMQ poll failed: ") + e.what());
       }
-      if (ready > 0) {
-        // Round-robin, so a flood on iopub cannot starve the shell reply.
-        for (std::size_t k = 0; k < items.size(); ++k) {
-          std::size_t i = (next_ + k) % items.size();
-          if ((items[i].revents & ZMQ_POLLIN) == 0) continue;
+      if (items[1].revents & ZMQ_POLLIN) {
+        // Reset the counter before looking at the queue: a later push bumps it again.
+        std::uint64_t count = 0;
+        [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
+      }
+      // Round-robin, so a flood on iopub cannot starve the shell reply.
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        std::size_t i = (next_ + k) % items.size();
+        std::optional<protocol::Incoming> incoming;
+        if (i == 0 && (items[0].revents & ZMQ_POLLIN)) incoming = take(shell_, Channel::shell);
+        if (i == 1) incoming = pop_iopub();
+        if (i == 2 && (items[2].revents & ZMQ_POLLIN)) {
+          incoming = take(control_, Channel::control);
+        }
+        if (incoming) {
           next_ = (i + 1) % items.size();
-          if (auto incoming = take(*sockets[i].first, sockets[i].second)) return incoming;
+          return incoming;
         }
       }
     }
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    if (Clock::now() >= deadline) return std::nullopt;
   }
 }
 
 bool ZmqConnection::kernel_alive() {
+  if (heartbeat_lost_.load()) return false;
   return alive_ ? alive_() : true;
 }
 
-bool ZmqConnection::heartbeat(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+bool ZmqConnection::heartbeat(milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
   std::string ping = protocol::new_msg_id();
-  {
-    std::lock_guard lock(mutex_);
+  std::lock_guard lock(hb_mutex_);
+  try {
     if (!heartbeat_.send(zmq::buffer(ping), zmq::send_flags::dontwait)) return false;
-  }
-  while (true) {
-    {
-      std::lock_guard lock(mutex_);
+    while (true) {
       zmq::message_t pong;
       while (heartbeat_.recv(pong, zmq::recv_flags::dontwait)) {
         if (pong.to_string_view() == ping) return true;
       }
+      auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      if (remaining <= milliseconds(0)) return false;
       zmq::pollitem_t item{heartbeat_.handle(), 0, ZMQ_POLLIN, 0};
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
       try {
-        zmq::poll(&item, 1, std::clamp(remaining, std::chrono::milliseconds(0), receive_slice));
-      } catch (const zmq::error_t&) {
+        zmq::poll(&item, 1, std::min(remaining, receive_slice));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) return false;
       }
+      if (stopping_.load()) return false;
     }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
+void ZmqConnection::start_heartbeat_monitor(milliseconds interval, milliseconds limit) {
+  if (heartbeat_thread_.joinable() || interval <= milliseconds(0)) return;
+  heartbeat_thread_ = std::thread([this, interval, limit] { heartbeat_loop(interval, limit); });
+}
+
+void ZmqConnection::heartbeat_loop(milliseconds interval, milliseconds limit) {
+  std::optional<Clock::time_point> last_echo;
+  while (!stopping_.load()) {
+    const auto sent = Clock::now();
+    if (heartbeat(interval)) {
+      last_echo = Clock::now();
+    } else if (last_echo && Clock::now() - *last_echo >= limit) {
+      heartbeat_lost_.store(true);
+      return;
+    }
+    std::unique_lock lock(hb_wait_mutex_);
+    hb_wait_.wait_until(lock, sent + interval, [this] { return stopping_.load(); });
   }
 }
 
 ConnectionStats ZmqConnection::stats() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(verify_mutex_);
   return stats_;
 }
 

@@ -8,9 +8,12 @@
 
 #include <zmq.hpp>
 
-#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 namespace nbexec::kernel::detail {
 
@@ -19,9 +22,12 @@ namespace nbexec::kernel::detail {
 // the stdin socket by the shell identity, as with jupyter_client), iopub as SUB to
 // everything, heartbeat as REQ.
 //
-// Every socket operation happens under one mutex, and receive() waits in short slices, so
-// another thread may send (an interrupt_request, a shutdown_request) while one thread is
-// receiving.
+// IOPub is drained by a thread of its own into an unbounded queue (and the SUB socket has
+// no high-water mark), so a kernel flooding output never fills a ZeroMQ queue and nothing
+// is dropped while the caller is busy (saving, logging). A second, optional thread pings
+// the heartbeat. Shell and control are polled by the caller under one mutex in short
+// slices, so another thread may send (an interrupt_request, a shutdown_request) while one
+// thread receives.
 class ZmqConnection final : public protocol::KernelConnection {
  public:
   // `alive` reports whether the kernel process still runs; without one the kernel is
@@ -34,34 +40,71 @@ class ZmqConnection final : public protocol::KernelConnection {
   std::string send_request(protocol::Channel channel, std::string_view msg_type,
                            protocol::json content) override;
 
-  // Polls shell, iopub and control together; drops (and counts) messages that fail
-  // framing, signature, JSON or replay checks.
+  // The next message from shell, iopub (queued by the reader thread) or control, taken
+  // round-robin; messages that fail framing, signature, JSON or replay checks are dropped
+  // and counted.
   std::optional<protocol::Incoming> receive(std::chrono::milliseconds timeout) override;
 
+  // False once the process has exited, or once the heartbeat monitor (if started) saw the
+  // kernel answer and then stay silent for its whole limit.
   bool kernel_alive() override;
   std::string session_id() const override { return session_; }
 
   // One heartbeat round trip: true when the kernel echoed within `timeout`.
   bool heartbeat(std::chrono::milliseconds timeout);
 
+  // Pings every `interval`; the kernel counts as dead after `limit` without an echo, but
+  // only once it has echoed at least once (a kernel without a heartbeat is not killed).
+  void start_heartbeat_monitor(std::chrono::milliseconds interval, std::chrono::milliseconds limit);
+
+  // True once the heartbeat monitor declared the kernel dead.
+  bool heartbeat_lost() const { return heartbeat_lost_.load(); }
+
   ConnectionStats stats() const;
 
  private:
+  // Verifies and decodes one multipart; nullopt (and a counted drop) when it fails.
+  std::optional<protocol::Incoming> verify(std::vector<std::string> frames,
+                                           protocol::Channel channel);
   std::optional<protocol::Incoming> take(zmq::socket_t& socket, protocol::Channel channel);
+  std::optional<protocol::Incoming> pop_iopub();
+  void iopub_loop();
+  void heartbeat_loop(std::chrono::milliseconds interval, std::chrono::milliseconds limit);
+  void count_drop(const std::string& reason, bool replayed);
 
   std::string session_;
   protocol::Signer signer_;
   std::function<bool()> alive_;
-  mutable std::mutex mutex_;
   zmq::context_t context_;
+
+  // Shell, control and stdin: used by the caller threads under mutex_.
+  mutable std::mutex mutex_;
   zmq::socket_t shell_;
-  zmq::socket_t iopub_;
   zmq::socket_t control_;
   zmq::socket_t stdin_;
+  std::size_t next_ = 0;  // round-robin start among shell, iopub queue, control
+
+  // Heartbeat socket: heartbeat() and the monitor thread, under hb_mutex_.
+  std::mutex hb_mutex_;
   zmq::socket_t heartbeat_;
+
+  // IOPub: the SUB socket belongs to iopub_thread_ alone.
+  zmq::socket_t iopub_;
+  std::mutex queue_mutex_;
+  std::deque<protocol::Incoming> iopub_queue_;
+  int wake_fd_ = -1;  // eventfd the reader bumps after queueing, polled by receive()
+
+  // Verification state shared by both receiving threads.
+  mutable std::mutex verify_mutex_;
   protocol::ReplayGuard replay_guard_;
   ConnectionStats stats_;
-  std::size_t next_ = 0;  // round-robin start among ready sockets
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> heartbeat_lost_{false};
+  std::mutex hb_wait_mutex_;
+  std::condition_variable hb_wait_;
+  std::thread iopub_thread_;
+  std::thread heartbeat_thread_;
 };
 
 }  // namespace nbexec::kernel::detail

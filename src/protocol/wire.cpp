@@ -21,6 +21,12 @@ constexpr std::size_t min_frames_after_delimiter = 5;
 // 1000 levels, orjson at 255), so a frame nested deeper than this is refused unparsed.
 constexpr std::size_t max_json_depth = 1000;
 
+// Headers are a few hundred bytes; anything near these sizes is garbage or an attack, and is
+// refused before it costs an HMAC pass or a parse. Content (images, large text) may be big,
+// but not beyond what a notebook can reasonably hold.
+constexpr std::size_t max_header_bytes = std::size_t{64} << 10;
+constexpr std::size_t max_frame_bytes = std::size_t{512} << 20;
+
 // nlohmann quotes the offending input in its messages; keep them printable ASCII so a bad
 // frame cannot smuggle invalid UTF-8 or terminal escapes into logs and Python exceptions.
 std::string printable(std::string_view text) {
@@ -128,6 +134,15 @@ Message decode(const std::vector<std::string>& frames, const Signer& signer,
     throw ProtocolError("malformed message: " + std::to_string(after) +
                         " frames after \"<IDS|MSG>\", expected at least 5 (signature, header, "
                         "parent_header, metadata, content)");
+  }
+
+  for (std::size_t i = 1; i < min_frames_after_delimiter; ++i) {
+    const std::size_t limit = i <= 2 ? max_header_bytes : max_frame_bytes;
+    if (body[i].size() > limit) {
+      throw ProtocolError(std::string("malformed message: ") + dict_names[i - 1] + " frame has " +
+                          std::to_string(body[i].size()) + " bytes, more than the " +
+                          std::to_string(limit) + " allowed");
+    }
   }
 
   const std::string& signature = body[0];

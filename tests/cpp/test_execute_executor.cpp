@@ -138,6 +138,22 @@ TEST_CASE("a cell completes only when both its reply and its idle status arrived
     REQUIRE(nb.cells()[0]["outputs"].size() == 1);
     CHECK(nb.cells()[0]["outputs"][0]["text"] == "mine\n");
   }
+  SECTION("a parent naming our msg_id but another session is ignored") {
+    FakeKernelConnection kernel([](const std::string&, const std::string& id) {
+      auto foreign = stream(id, "stdout", "foreign\n");
+      foreign.message.parent_header["session"] = "another-session";
+      auto foreign_idle = status(id, "idle");
+      foreign_idle.message.parent_header["session"] = "another-session";
+      auto mine = stream(id, "stdout", "mine\n");
+      mine.message.parent_header["session"] = "fake-session";
+      return std::vector<protocol::Incoming>{foreign, foreign_idle, mine, reply(id, ok_reply(1)),
+                                             status(id, "idle")};
+    });
+    auto nb = make_notebook(json::array({code_cell("x")}));
+    execute::execute_notebook(nb, kernel, {});
+    REQUIRE(nb.cells()[0]["outputs"].size() == 1);
+    CHECK(nb.cells()[0]["outputs"][0]["text"] == "mine\n");
+  }
 }
 
 TEST_CASE("the first error stops the run unless errors are allowed", "[execute]") {

@@ -206,3 +206,89 @@ TEST_CASE("ZmqConnection reports liveness and times out quietly", "[kernel]") {
   stop = true;
   echo.join();
 }
+
+TEST_CASE("ZmqConnection drains an iopub flood on its own thread without losing a message",
+          "[kernel]") {
+  FakeKernel kernel;
+  // The kernel side queues without limit too, so any loss would be nbexec's.
+  kernel.iopub.set(zmq::sockopt::sndhwm, 0);
+  detail::ZmqConnection connection(kernel.info);
+  protocol::Signer signer(kernel.info.signature_scheme, kernel.info.key);
+
+  auto publish = [&](int i) {
+    protocol::Message stream = protocol::make_message(
+        "stream", {{"name", "stdout"}, {"text", std::to_string(i)}}, "kernel-session");
+    auto frames = protocol::encode_message(stream, signer);
+    frames.insert(frames.begin(), "kernel.fake.stream");
+    send_frames(kernel.iopub, frames);
+  };
+  // Wait for the subscription to take effect (PUB drops until then).
+  std::optional<protocol::Incoming> first;
+  for (int i = 0; i < 200 && !first; ++i) {
+    publish(-1);
+    first = connection.receive(20ms);
+  }
+  REQUIRE(first);
+  while (connection.receive(50ms)) {
+  }
+
+  constexpr int n = 20000;  // far beyond ZeroMQ's default high-water mark of 1000
+  for (int i = 0; i < n; ++i) publish(i);
+  // The caller is busy elsewhere while the kernel floods.
+  std::this_thread::sleep_for(300ms);
+  int expected = 0;
+  while (expected < n) {
+    auto incoming = connection.receive(2s);
+    REQUIRE(incoming);
+    CHECK(incoming->channel == Channel::iopub);
+    REQUIRE(incoming->message.content.at("text") == std::to_string(expected));
+    ++expected;
+  }
+  CHECK(connection.stats().dropped_invalid == 0);
+}
+
+TEST_CASE("the heartbeat monitor declares a kernel dead once it stops echoing", "[kernel]") {
+  FakeKernel kernel;
+  detail::ZmqConnection connection(kernel.info);
+  std::atomic<bool> echoing{true};
+  std::atomic<bool> stop{false};
+  std::thread echo([&] {
+    while (!stop) {
+      auto frames = recv_frames(kernel.hb, 20ms);
+      if (!frames.empty() && echoing) send_frames(kernel.hb, frames);
+    }
+  });
+  connection.start_heartbeat_monitor(100ms, 500ms);
+  std::this_thread::sleep_for(400ms);
+  CHECK(connection.kernel_alive());
+  echoing = false;
+  const auto silent_since = std::chrono::steady_clock::now();
+  while (connection.kernel_alive() && std::chrono::steady_clock::now() - silent_since < 5s) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto detected = std::chrono::steady_clock::now() - silent_since;
+  CHECK_FALSE(connection.kernel_alive());
+  CHECK(connection.heartbeat_lost());
+  CHECK(detected >= 400ms);
+  CHECK(detected < 2s);
+  stop = true;
+  echo.join();
+}
+
+TEST_CASE("a kernel that never echoed is not declared dead by the heartbeat", "[kernel]") {
+  FakeKernel kernel;
+  detail::ZmqConnection connection(kernel.info);
+  connection.start_heartbeat_monitor(50ms, 200ms);
+  std::this_thread::sleep_for(500ms);
+  CHECK(connection.kernel_alive());
+}
+
+TEST_CASE("describe_rejections counts drops per reason", "[kernel]") {
+  ConnectionStats stats;
+  CHECK(describe_rejections(stats).empty());
+  stats.dropped_invalid = 2;
+  stats.dropped_replayed = 1;
+  stats.drop_reasons = {{"bad signature", 2}, {"replayed", 1}};
+  CHECK(describe_rejections(stats) ==
+        "3 kernel messages rejected (2 invalid, 1 replayed): 2 x bad signature; 1 x replayed");
+}

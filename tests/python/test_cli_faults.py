@@ -1,61 +1,110 @@
-"""Kernel death, deadlines and signals: a distinct exit code, the notebook saved, nothing left."""
+"""The same lifecycle flows on a real ipykernel: success, cell error, timeout, death (exit and
+SIGKILL), SIGTERM/SIGINT to nbexec, and a flood of output. Each checks the exit code, the saved
+notebook, and that no kernel process, zombie or connection file remains (every test has its
+own JUPYTER_RUNTIME_DIR)."""
 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import time
 
 import pytest
+from fake_kernel.harness import assert_nothing_left, started_pid
 from helpers import code_cells, read_valid, stream_text
 
 
-def _kernel_pid(stderr: str) -> int:
-    match = re.search(r"started \(pid (\d+)\)", stderr)
-    assert match, stderr
-    return int(match.group(1))
+@pytest.fixture
+def runtime_env(tmp_path):
+    runtime_dir = tmp_path / "runtime"
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime_dir))
+    return runtime_dir, env
 
 
-def _gone(pid: int, wait: float = 3.0) -> bool:
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
+def test_success_leaves_nothing_behind(run_cli, write_notebook, tmp_path, runtime_env):
+    runtime_dir, env = runtime_env
+    src = write_notebook(["print('ok')"])
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert stream_text(code_cells(read_valid(out))[0]) == "ok\n"
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
 
 
-def test_kernel_death_exits_4_and_saves_outputs(run_cli, write_notebook, tmp_path):
+def test_cell_error_exits_1_and_leaves_nothing(run_cli, write_notebook, tmp_path, runtime_env):
+    runtime_dir, env = runtime_env
+    src = write_notebook(["print('before')", "1/0", "print('after')"])
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert "ZeroDivisionError" in proc.stderr
+    cells = code_cells(read_valid(out))
+    assert cells[1].outputs[-1].output_type == "error"
+    assert cells[2].outputs == []
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
+
+
+def test_kernel_exit_exits_4_and_saves_outputs(run_cli, write_notebook, tmp_path, runtime_env):
+    runtime_dir, env = runtime_env
     src = write_notebook(["print('before')", "import os; os._exit(1)", "print('after')"])
     out = tmp_path / "out.ipynb"
-    proc = run_cli("run", src, out)
+    proc = run_cli("run", src, out, env=env)
     assert proc.returncode == 4, proc.stderr
     assert "kernel died" in proc.stderr
+    assert "exited with status 1" in proc.stderr
     cells = code_cells(read_valid(out))
     assert stream_text(cells[0]) == "before\n"
     assert cells[2].outputs == []
-    assert _gone(_kernel_pid(proc.stderr))
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
 
 
-def test_execution_timeout_exits_3_and_saves_outputs(run_cli, write_notebook, tmp_path):
+def test_sigkill_mid_cell_is_noticed_within_2_seconds(run_cli, write_notebook, tmp_path,
+                                                      runtime_env):
+    runtime_dir, env = runtime_env
+    stamp = tmp_path / "killed-at"
+    src = write_notebook([
+        "print('before', flush=True)",
+        "import os, signal, time\n"
+        "print('partial', flush=True)\n"
+        "time.sleep(0.5)\n"
+        f"open({str(stamp)!r}, 'w').write(repr(time.time()))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)",
+        "print('after')",
+    ])
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, env=env)
+    ended = time.time()
+    assert proc.returncode == 4, proc.stderr
+    assert "killed by signal 9" in proc.stderr
+    assert ended - float(stamp.read_text()) < 2.0
+    cells = code_cells(read_valid(out))
+    assert stream_text(cells[0]) == "before\n"
+    assert stream_text(cells[1]) == "partial\n"
+    assert cells[2].outputs == []
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
+
+
+def test_execution_timeout_exits_3_and_saves_outputs(run_cli, write_notebook, tmp_path,
+                                                     runtime_env):
+    runtime_dir, env = runtime_env
     src = write_notebook(["print('start', flush=True)", "import time; time.sleep(60)"])
     out = tmp_path / "out.ipynb"
-    proc = run_cli("run", src, out, "--execution-timeout", "1")
+    proc = run_cli("run", src, out, "--execution-timeout", "1", env=env)
     assert proc.returncode == 3, proc.stderr
     assert "--execution-timeout" in proc.stderr
     assert stream_text(code_cells(read_valid(out))[0]) == "start\n"
-    assert _gone(_kernel_pid(proc.stderr))
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_the_run_saves_and_exits_128_plus_n(cli, write_notebook, tmp_path, signum):
+def test_signal_stops_the_run_saves_and_exits_128_plus_n(cli, write_notebook, tmp_path, signum,
+                                                         runtime_env):
+    runtime_dir, env = runtime_env
     src = write_notebook(["print('first', flush=True)", "import time; time.sleep(60)"])
     out = tmp_path / "out.ipynb"
-    proc = subprocess.Popen([cli, "run", str(src), str(out)], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([cli, "run", str(src), str(out)], stderr=subprocess.PIPE, text=True,
+                            env=env)
     stderr = ""
     # Wait until the long cell is running.
     while "Executing cell 1" not in stderr:
@@ -70,4 +119,16 @@ def test_signal_stops_the_run_saves_and_exits_128_plus_n(cli, write_notebook, tm
     assert time.monotonic() - sent < 5
     assert code == 128 + signum, stderr + rest
     assert stream_text(code_cells(read_valid(out))[0]) == "first\n"
-    assert _gone(_kernel_pid(stderr))
+    assert_nothing_left(runtime_dir, [started_pid(stderr)])
+
+
+def test_a_million_lines_all_reach_the_notebook(run_cli, write_notebook, tmp_path, runtime_env):
+    runtime_dir, env = runtime_env
+    n = 10**6
+    src = write_notebook([f"for i in range({n}):\n    print(i)"])
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    text = stream_text(code_cells(read_valid(out))[0])
+    assert text == "".join(f"{i}\n" for i in range(n))
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])

@@ -3,10 +3,12 @@
 #include <nbexec/kernel/kernelspec.hpp>
 #include <nbexec/protocol/kernel_connection.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +21,16 @@ struct LaunchOptions {
   std::string transport = "tcp";  // or "ipc"
   // Receives one-line progress notes ("kernel started, pid 123").
   std::function<void(const std::string&)> log;
+  // Set (by a signal handler) to give up waiting for the handshake: start() then returns a
+  // kernel that is not ready, which the caller shuts down.
+  const std::atomic<bool>* cancel = nullptr;
+  // Heartbeat: one ping per interval; a kernel that answered once and then stays silent for
+  // the limit counts as dead (process polling catches an exited kernel much sooner).
+  std::chrono::milliseconds heartbeat_interval{500};
+  std::chrono::milliseconds heartbeat_limit{3000};
+  // Launches that die with "Address already in use" (another process took a port between
+  // picking and binding) are retried this many times with fresh ports.
+  int bind_retries = 4;
 };
 
 // What the connection dropped instead of handing out, for logging.
@@ -27,7 +39,13 @@ struct ConnectionStats {
   std::uint64_t dropped_invalid = 0;   // bad framing, bad signature or bad JSON
   std::uint64_t dropped_replayed = 0;  // a signature seen before on this connection
   std::string last_drop_reason;        // the ProtocolError text of the latest drop
+  // How many messages were dropped for each reason (the first 32 distinct reasons).
+  std::map<std::string, std::uint64_t> drop_reasons;
 };
+
+// "3 kernel messages rejected: 2 x rejected message: invalid signature (...); 1 x ..." or
+// "" when nothing was rejected. For the run's log.
+std::string describe_rejections(const ConnectionStats& stats);
 
 // A running kernel process and its ZeroMQ connection. Starting writes a connection file
 // (mode 0600, random key) into jupyter's runtime dir ($JUPYTER_RUNTIME_DIR, else
@@ -66,6 +84,10 @@ class Kernel {
   // never throws. Afterwards kernel_alive() is false; replies already queued can still be
   // received.
   void shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  // Why the kernel counts as dead, for the error message: "its process (pid 12) was killed
+  // by signal 9 (Killed)" or "it stopped answering heartbeats ...". Call before shutdown().
+  std::string death_reason() const;
 
   // Last lines the kernel wrote to stderr (bounded), for error messages.
   std::string stderr_tail() const;

@@ -1,0 +1,1 @@
+"""A pyzmq fake kernel and the fixtures that install it; see fake_kernel.py."""
