@@ -109,3 +109,34 @@ TEST_CASE("python_b64decode follows binascii.a2b_base64", "[params]") {
         "Invalid base64-encoded string: number of data characters (5) cannot be 1 more than a "
         "multiple of 4");
 }
+
+TEST_CASE("merge_parameters refuses names that are not identifiers, naming the source",
+          "[params]") {
+  ParameterSources inferred;
+  inferred.inferred = {{"a-b", "1"}};
+  CHECK_THROWS_WITH(
+      merge_parameters(inferred),
+      Catch::StartsWith("-p: parameter name 'a-b' is not an identifier") && Catch::Contains("'-'"));
+  ParameterSources raw;
+  raw.raw = {{"1st", "x"}};
+  CHECK_THROWS_WITH(merge_parameters(raw),
+                    Catch::Contains("'1st'") && Catch::Contains("starts with a digit"));
+  ParameterSources yaml;
+  yaml.yaml = {"ok: 1\n'has space': 2"};
+  CHECK_THROWS_WITH(merge_parameters(yaml),
+                    Catch::StartsWith("-y #1 (YAML)") && Catch::Contains("'has space'"));
+  ParameterSources empty;
+  empty.raw = {{"", "x"}};
+  CHECK_THROWS_WITH(merge_parameters(empty), Catch::Contains("empty"));
+  ParameterSources keys;
+  keys.yaml = {"1: one"};  // PyYAML gives the int key 1; papermill would write "1 = ..."
+  CHECK_THROWS_AS(merge_parameters(keys), ParameterError);
+  ParameterSources control;
+  control.raw = {{"a\tb", "x"}};
+  CHECK_THROWS_WITH(merge_parameters(control), Catch::Contains("control"));
+
+  // Identifiers, including non-ASCII ones Python accepts, pass.
+  ParameterSources good;
+  good.raw = {{"_private", "1"}, {"alpha_2", "2"}, {"\xce\xb1", "3"}, {"Beta", "4"}};
+  CHECK(merge_parameters(good).size() == 4);
+}

@@ -3,9 +3,9 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/params/translate.hpp>
+#include <nbexec/params/translator.hpp>
 
 #include "params/python_number.hpp"
-#include "params/translator.hpp"
 
 #include <limits>
 #include <string_view>
@@ -173,16 +173,14 @@ TEST_CASE("translators are found by kernel name, then language", "[params]") {
   CHECK_THROWS_AS(render_parameters_source(one, "python3", "Python"), nbexec::ParameterError);
   CHECK_THROWS_WITH(render_parameters_source(one, "ir-kernel", "cobol"),
                     Catch::Contains("ir-kernel") && Catch::Contains("cobol"));
-  // papermill has an R translator; nbexec says it lacks one instead of claiming it is unknown.
-  CHECK_THROWS_WITH(render_parameters_source(one, "ir", "R"),
-                    Catch::Contains("'R'") && Catch::Contains("not supported"));
+  CHECK(render_parameters_source(one, "ir", "R") == "# Parameters\nx = 1\n");
   CHECK_THROWS_AS(render_parameters_source(Parameters::array({1}), "python3", "python"),
                   nbexec::ParameterError);
 }
 
 TEST_CASE("python_float_repr and unicode_escape helpers", "[params]") {
   using nbexec::params::detail::python_float_repr;
-  using nbexec::params::detail::unicode_escape;
+  using nbexec::params::unicode_escape;
   // python3: repr(x) for each x.
   CHECK(python_float_repr(1e-4) == "0.0001");
   CHECK(python_float_repr(9.999999999999999e15) == "1e+16");
