@@ -105,17 +105,20 @@ TEST_CASE("inject_parameters picks the translator from the notebook or the overr
   nb.metadata() = {{"kernelspec", {{"name", "ir"}, {"language", "R"}}},
                    {"language_info", {{"name", "R"}}}};
   // papermill registers "python" and "pysparkkernel", not "python3": with -k python3 the
-  // notebook's language (R) still decides.
-  CHECK_THROWS_WITH(inject_parameters(nb, kParams, "python3", ""), Catch::Contains("'R'"));
+  // notebook's language (R) still decides, and R spells True as TRUE.
+  const Parameters flag = Parameters::parse(R"({"flag": true})");
+  CHECK(inject_parameters(nb, flag, "python3", "").cell_index == 0);
+  CHECK(nb.cells()[0]["source"] == "# Parameters\nflag = TRUE\n");
   // A registered override kernel name wins, as in papermill.
   CHECK(inject_parameters(nb, kParams, "pysparkkernel", "").cell_index == 0);
   CHECK(nb.cells()[0]["source"] == kSource);
 
-  auto r = make_notebook({code_cell("a")});
-  r.metadata() = {{"kernelspec", {{"name", "ir"}, {"language", "R"}}}};
-  CHECK_THROWS_WITH(inject_parameters(r, kParams, "", ""), Catch::Contains("'ir'"));
-  CHECK(r.cells().size() == 1);  // nothing changed
-  CHECK_FALSE(r.metadata().contains("papermill"));
+  // Neither the kernel nor the language has a translator: nothing changes.
+  auto cobol = make_notebook({code_cell("a")});
+  cobol.metadata() = {{"kernelspec", {{"name", "cobolkernel"}, {"language", "cobol"}}}};
+  CHECK_THROWS_WITH(inject_parameters(cobol, kParams, "", ""), Catch::Contains("'cobolkernel'"));
+  CHECK(cobol.cells().size() == 1);
+  CHECK_FALSE(cobol.metadata().contains("papermill"));
 
   auto bare = make_notebook({code_cell("a")});
   bare.metadata() = json::object();
