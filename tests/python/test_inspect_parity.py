@@ -2,7 +2,7 @@
 
 Where papermill is right the four fields (name, inferred_type_name, default, help) must be equal;
 where it is wrong the test states nbexec's answer and checks that papermill indeed differs, so
-each known difference stays documented (docs/parameters-inspection.md lists them).
+each known difference stays documented (docs/parameters.md, "Inspection", lists them).
 """
 
 from __future__ import annotations
