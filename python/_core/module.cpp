@@ -258,6 +258,7 @@ PYBIND11_MODULE(_core, m) {
   nbexec::python::bind_translators(m);
   nbexec::python::bind_inspect(m);
   nbexec::python::bind_check(m);
+  nbexec::python::bind_sources(m);
   m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
         "Kernelspecs nbexec can start, in search order.");
 }

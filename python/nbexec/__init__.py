@@ -29,6 +29,7 @@ from nbexec.translators import (
 from nbexec.parameters import (
     check_parameters,
     inspect_notebook,
+    merge_parameters,
     notebook_parameters,
     parameters_schema,
     validate_parameters,
@@ -50,6 +51,7 @@ __all__ = [
     "execute_notebook",
     "inspect_notebook",
     "list_kernelspecs",
+    "merge_parameters",
     "notebook_parameters",
     "parameters_schema",
     "validate_parameters",

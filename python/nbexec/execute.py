@@ -72,7 +72,8 @@ def execute_notebook(
     Args:
         input_path: the notebook to run.
         output_path: where to write the executed notebook (None or "" writes nothing).
-        parameters: values injected after the cell tagged ``parameters``.
+        parameters: values injected after the cell tagged ``parameters``; a path (str or
+            PathLike) is read as a YAML or JSON parameters file, as papermill does.
         kernel_name: the kernel to start; default the notebook's ``metadata.kernelspec.name``.
         language: the language for rendering parameters; default the notebook's.
         progress_bar: accepted for papermill compatibility; progress goes to logging.
@@ -104,6 +105,8 @@ def execute_notebook(
                                     "autosave_cell_every", "stdout_file", "stderr_file"}
     if unknown:
         raise TypeError(f"execute_notebook() got unexpected keyword arguments: {sorted(unknown)}")
+    if isinstance(parameters, (str, os.PathLike)):
+        parameters = _core.merge_parameters([], [os.fspath(parameters)], [], [], [])
     result = _core.run(
         input_path=os.fspath(input_path),
         output_path=os.fspath(output_path) if output_path else "",

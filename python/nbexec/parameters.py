@@ -6,10 +6,33 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from nbexec import _core
 from nbexec.exceptions import ParameterError
+
+
+def merge_parameters(
+    *,
+    base64_yaml: Iterable[str] = (),
+    files: Iterable["str | os.PathLike"] = (),
+    yaml: Iterable[str] = (),
+    inferred: Iterable[tuple[str, str]] = (),
+    raw: Iterable[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """The CLI's parameter sources from Python: ``-b`` (base64 YAML), ``-f`` (YAML or JSON
+    files), ``-y`` (YAML text), ``-p`` (NAME, VALUE read as papermill reads it) and ``-r`` (NAME,
+    VALUE kept as text), merged in papermill's order; a later value wins.
+
+    Raises ParameterError naming the source of bad YAML, base64 or names.
+    """
+    return _core.merge_parameters(
+        base64_yaml=list(base64_yaml),
+        files=[os.fspath(f) for f in files],
+        yaml=list(yaml),
+        inferred=[(str(n), str(v)) for n, v in inferred],
+        raw=[(str(n), str(v)) for n, v in raw],
+    )
 
 
 def _read_notebook_text(path: str) -> str:

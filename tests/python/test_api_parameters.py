@@ -82,3 +82,34 @@ def test_check_parameters_rejects_what_run_rejects(notebook):
         nbexec.check_parameters(notebook, [("alpha", 1)])
     with pytest.raises(TypeError):
         nbexec.check_parameters(notebook, {"alpha": object()})
+
+
+def test_merge_parameters_follows_papermills_order(tmp_path):
+    import base64
+
+    params_file = tmp_path / "p.yaml"
+    params_file.write_text("a: from-file\nb: 2\nwhen: 2024-01-02\n")
+    merged = nbexec.merge_parameters(
+        base64_yaml=[base64.b64encode(b"a: from-base64\nz: 0").decode()],
+        files=[params_file],
+        yaml=["b: 3"],
+        inferred=[("c", "1_000"), ("d", " -2.5e1 ")],
+        raw=[("c", "raw")],
+    )
+    # Later sources win and keep the first position; dates stay strings (papermill's loader).
+    assert merged == {"a": "from-file", "z": 0, "b": 3, "when": "2024-01-02", "c": "raw",
+                      "d": -25.0}
+    assert list(merged) == ["a", "z", "b", "when", "c", "d"]
+    with pytest.raises(nbexec.ParameterError, match="line 1"):
+        nbexec.merge_parameters(yaml=["a: [1, 2"])
+    with pytest.raises(nbexec.ParameterError, match="not an identifier|identifier"):
+        nbexec.merge_parameters(inferred=[("a-b", "1")])
+
+
+def test_execute_notebook_reads_a_parameters_file_like_papermill(notebook, tmp_path):
+    params_file = tmp_path / "p.yaml"
+    params_file.write_text("epochs: 9\n")
+    out = tmp_path / "out.ipynb"
+    nb = nbexec.execute_notebook(notebook, out, parameters=params_file, prepare_only=True)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected[0].source == "# Parameters\nepochs = 9\n"
