@@ -59,6 +59,9 @@ struct FakeKernel {
     for (auto* socket : {&shell, &iopub, &control, &stdin_socket, &hb}) {
       socket->set(zmq::sockopt::linger, 0);
     }
+    // Unlimited on the kernel side (set before bind to take effect), so a flood test sees
+    // only nbexec's losses.
+    iopub.set(zmq::sockopt::sndhwm, 0);
     shell.bind(info.endpoint(Channel::shell));
     iopub.bind(info.endpoint(Channel::iopub));
     control.bind(info.endpoint(Channel::control));
@@ -210,8 +213,6 @@ TEST_CASE("ZmqConnection reports liveness and times out quietly", "[kernel]") {
 TEST_CASE("ZmqConnection drains an iopub flood on its own thread without losing a message",
           "[kernel]") {
   FakeKernel kernel;
-  // The kernel side queues without limit too, so any loss would be nbexec's.
-  kernel.iopub.set(zmq::sockopt::sndhwm, 0);
   detail::ZmqConnection connection(kernel.info);
   protocol::Signer signer(kernel.info.signature_scheme, kernel.info.key);
 
