@@ -1,5 +1,6 @@
 // parameters_json_schema: a JSON Schema (draft 2020-12) of a notebook's parameters. papermill has
-// no counterpart; the expected documents are nbexec's own format (docs/parameters.md, "JSON Schema").
+// no counterpart; the expected documents are nbexec's own format (docs/parameters.md, "JSON
+// Schema").
 #include <catch2/catch.hpp>
 
 #include <nbexec/params/inspect.hpp>

@@ -179,8 +179,8 @@ TEST_CASE("translators are found by kernel name, then language", "[params]") {
 }
 
 TEST_CASE("python_float_repr and unicode_escape helpers", "[params]") {
-  using nbexec::params::detail::python_float_repr;
   using nbexec::params::unicode_escape;
+  using nbexec::params::detail::python_float_repr;
   // python3: repr(x) for each x.
   CHECK(python_float_repr(1e-4) == "0.0001");
   CHECK(python_float_repr(9.999999999999999e15) == "1e+16");
