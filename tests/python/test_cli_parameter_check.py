@@ -240,3 +240,44 @@ def test_help_notebook_matches_papermill(run_cli, notebook, write_notebook, tmp_
     assert ours.returncode == theirs.returncode == (0 if with_cell else 1)
     tail = lambda text: text[text.index("\nParameters inferred"):]  # noqa: E731
     assert tail(ours.stdout) == tail(theirs.stdout)
+
+
+# ---- nbexec inspect ----------------------------------------------------------------------
+
+
+def test_inspect_prints_a_table_of_names_types_defaults_and_help(run_cli, notebook):
+    proc = run_cli("inspect", notebook)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split() for line in proc.stdout.splitlines()]
+    assert rows[0] == ["NAME", "TYPE", "DEFAULT", "HELP"]
+    assert rows[1] == ["alpha", "float", "0.5", "learning", "rate"]
+    assert rows[2] == ["epochs", "int", "3"]
+    assert rows[3] == ["name", "string", "(from", "default)", '"run"', "a", "label"]
+    assert rows[6] == ["anything", "any", "None"]
+
+
+def test_inspect_json_is_a_draft_2020_12_schema(run_cli, notebook):
+    import jsonschema
+
+    proc = run_cli("inspect", notebook, "--json")
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert list(schema["properties"]) == ["alpha", "epochs", "name", "flags", "model", "anything"]
+    assert schema["properties"]["epochs"] == {"type": "integer", "default": 3}
+    assert schema["properties"]["model"]["type"] == ["string", "null"]
+    assert schema["additionalProperties"] is False
+
+
+def test_inspect_fills_the_path_and_reports_bad_input(run_cli, notebook, write_notebook, tmp_path):
+    assert run_cli("inspect", "{stem}.ipynb", "-r", "stem", notebook.stem).returncode == 0
+    proc = run_cli("inspect", "{stem}.ipynb")
+    assert proc.returncode == 2 and "missing parameter 'stem'" in proc.stderr
+    proc = run_cli("inspect", tmp_path / "absent.ipynb")
+    assert proc.returncode == 2 and "absent.ipynb" in proc.stderr
+    (tmp_path / "bad.ipynb").write_text('{"cells": 3}')
+    proc = run_cli("inspect", tmp_path / "bad.ipynb")
+    assert proc.returncode == 2 and "bad.ipynb" in proc.stderr
+    plain = write_notebook(["1"], name="plain.ipynb")
+    proc = run_cli("inspect", plain)
+    assert proc.returncode == 0 and "No cell tagged 'parameters'" in proc.stdout
