@@ -62,6 +62,19 @@ std::optional<std::string> python_string_value(std::string_view token);
 std::optional<std::string> r_string_value(std::string_view token);
 std::optional<std::string> julia_string_value(std::string_view token);
 
+// "line N: ", the start of every inspection warning.
+std::string line_prefix(int line);
+
+// The statements of a tokenized cell the grammars can read. A tokenizer error is warned about
+// and the statement it interrupted is dropped: it is incomplete, and nothing after it is read.
+std::vector<Statement> readable_statements(const Tokens& tokens, Dialect dialect,
+                                           std::vector<std::string>& warnings);
+
+// True (after a warning naming `what` is left open, a bracket or a block) when a statement
+// runs to the end of the cell unclosed: its parts cannot be told apart.
+bool warn_unclosed(const Statement& statement, std::string_view what, std::string_view text,
+                   std::vector<std::string>& warnings);
+
 // The grammars. Each appends "line N: ..." to `warnings` for what it cannot read.
 std::vector<ParameterInfo> inspect_python(std::string_view source,
                                           std::vector<std::string>& warnings);

@@ -75,10 +75,6 @@ std::optional<DeclaredType> parse_type(const Token*& p, const Token* end, int de
   return simple_type(name);
 }
 
-std::string line_prefix(int line) {
-  return "line " + std::to_string(line) + ": ";
-}
-
 }  // namespace
 
 DeclaredType julia_declared_type(std::string_view type) {
@@ -98,26 +94,14 @@ DeclaredType julia_declared_type(std::string_view type) {
 
 std::vector<ParameterInfo> inspect_julia(std::string_view source,
                                          std::vector<std::string>& warnings) {
-  const Tokens tokens = tokenize_julia(source);
-  std::vector<Statement> statements = split_statements(tokens.tokens, Dialect::julia);
-  if (!tokens.error.empty()) {
-    warnings.push_back(line_prefix(tokens.error_line) + tokens.error +
-                       "; the rest of the cell is not read");
-    if (!statements.empty() && statements.back().last_line >= tokens.error_line) {
-      statements.pop_back();
-    }
-  }
-
   std::vector<ParameterInfo> out;
-  for (const Statement& statement : statements) {
+  for (const Statement& statement :
+       readable_statements(tokenize_julia(source), Dialect::julia, warnings)) {
     const std::vector<Token>& t = statement.tokens;
     const Token* p = t.data();
     const Token* end = t.data() + t.size();
     const std::string text = join_tokens(source, p, end);
-    if (statement.unclosed) {
-      warnings.push_back(line_prefix(statement.first_line) + "unclosed block in '" + text + "'");
-      continue;
-    }
+    if (warn_unclosed(statement, "block", text, warnings)) continue;
     if (end - p >= 2 && (p->text == "const" || p->text == "global") &&
         p[1].kind == TokenKind::name) {
       ++p;

@@ -65,24 +65,12 @@ std::string annotation_name(std::string_view source, const Token* first, const T
   return strip_text(join_tokens(source, first, last));
 }
 
-std::string line_prefix(int line) {
-  return "line " + std::to_string(line) + ": ";
-}
-
 }  // namespace
 
 std::vector<ParameterInfo> inspect_python(std::string_view source,
                                           std::vector<std::string>& warnings) {
-  const Tokens tokens = tokenize_python(source);
-  std::vector<Statement> statements = split_statements(tokens.tokens, Dialect::python);
-  if (!tokens.error.empty()) {
-    warnings.push_back(line_prefix(tokens.error_line) + tokens.error +
-                       "; the rest of the cell is not read");
-    // The statement the bad token interrupted is incomplete.
-    if (!statements.empty() && statements.back().last_line >= tokens.error_line) {
-      statements.pop_back();
-    }
-  }
+  const std::vector<Statement> statements =
+      readable_statements(tokenize_python(source), Dialect::python, warnings);
 
   std::vector<ParameterInfo> out;
   const int base_indent = statements.empty() ? 0 : statements.front().indent;
@@ -90,10 +78,7 @@ std::vector<ParameterInfo> inspect_python(std::string_view source,
     const std::vector<Token>& t = statement.tokens;
     const std::string text = join_tokens(source, t.data(), t.data() + t.size());
     const bool assigns = find_top_level(t, 0, "=") != std::string_view::npos;
-    if (statement.unclosed) {
-      warnings.push_back(line_prefix(statement.first_line) + "unclosed bracket in '" + text + "'");
-      continue;
-    }
+    if (warn_unclosed(statement, "bracket", text, warnings)) continue;
     if (statement.indent > base_indent || (t[0].kind == TokenKind::name && is_keyword(t[0].text))) {
       // A block's body (if/for/def) is not the cell's top level: not a parameter.
       if (assigns && statement.indent > base_indent) {

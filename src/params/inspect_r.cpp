@@ -29,33 +29,16 @@ std::string target_name(const Token& token) {
   return std::string(text);
 }
 
-std::string line_prefix(int line) {
-  return "line " + std::to_string(line) + ": ";
-}
-
 }  // namespace
 
 std::vector<ParameterInfo> inspect_r(std::string_view source, std::vector<std::string>& warnings) {
-  const Tokens tokens = tokenize_r(source);
-  std::vector<Statement> statements = split_statements(tokens.tokens, Dialect::r);
-  if (!tokens.error.empty()) {
-    warnings.push_back(line_prefix(tokens.error_line) + tokens.error +
-                       "; the rest of the cell is not read");
-    if (!statements.empty() && statements.back().last_line >= tokens.error_line) {
-      statements.pop_back();
-    }
-  }
-
   std::vector<ParameterInfo> out;
-  for (const Statement& statement : statements) {
+  for (const Statement& statement : readable_statements(tokenize_r(source), Dialect::r, warnings)) {
     const std::vector<Token>& t = statement.tokens;
     const Token* begin = t.data();
     const Token* end = t.data() + t.size();
     const std::string text = join_tokens(source, begin, end);
-    if (statement.unclosed) {
-      warnings.push_back(line_prefix(statement.first_line) + "unclosed bracket in '" + text + "'");
-      continue;
-    }
+    if (warn_unclosed(statement, "bracket", text, warnings)) continue;
     std::vector<const Token*> targets;
     const Token* value_begin = begin;
     const Token* value_end = end;

@@ -1,5 +1,5 @@
 // Statements of a parameters cell from its tokens, and the text papermill reports for them.
-#include "params/inspect_tokens.hpp"
+#include "params/inspect_detail.hpp"
 #include "params/utf8.hpp"
 
 #include <algorithm>
@@ -184,6 +184,31 @@ std::string strip_text(std::string_view text) {
   while (!text.empty() && space(text.front())) text.remove_prefix(1);
   while (!text.empty() && space(text.back())) text.remove_suffix(1);
   return std::string(text);
+}
+
+std::string line_prefix(int line) {
+  return "line " + std::to_string(line) + ": ";
+}
+
+std::vector<Statement> readable_statements(const Tokens& tokens, Dialect dialect,
+                                           std::vector<std::string>& warnings) {
+  std::vector<Statement> statements = split_statements(tokens.tokens, dialect);
+  if (!tokens.error.empty()) {
+    warnings.push_back(line_prefix(tokens.error_line) + tokens.error +
+                       "; the rest of the cell is not read");
+    if (!statements.empty() && statements.back().last_line >= tokens.error_line) {
+      statements.pop_back();
+    }
+  }
+  return statements;
+}
+
+bool warn_unclosed(const Statement& statement, std::string_view what, std::string_view text,
+                   std::vector<std::string>& warnings) {
+  if (!statement.unclosed) return false;
+  warnings.push_back(line_prefix(statement.first_line) + "unclosed " + std::string(what) + " in '" +
+                     std::string(text) + "'");
+  return true;
 }
 
 }  // namespace nbexec::params::detail

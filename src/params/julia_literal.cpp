@@ -1,6 +1,6 @@
 // Julia literals evaluated to JSON: nothing/missing, true/false, numbers, strings and chars,
 // [..] vectors, tuples and Dict(k => v, ...).
-#include "params/inspect_detail.hpp"
+#include "params/literal_parser.hpp"
 #include "params/python_number.hpp"
 
 #include <limits>
@@ -9,10 +9,6 @@ namespace nbexec::params::detail {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-bool numeric(ValueKind kind) {
-  return kind == ValueKind::integer || kind == ValueKind::number;
-}
 
 Literal integer_literal(std::string_view text, int base) {
   const auto parsed = python_int(text, base);
@@ -51,25 +47,18 @@ std::optional<Literal> named_constant(std::string_view n) {
   return std::nullopt;
 }
 
-class Parser {
+class Parser : public LiteralParser<Parser> {
  public:
-  Parser(const Token* first, const Token* last) : p_(first), end_(last) {}
-  bool at_end() const { return p_ == end_; }
+  using LiteralParser::LiteralParser;
 
-  std::optional<Literal> expression() {
-    const DepthGuard guard(depth_);
-    if (p_ == end_ || guard.too_deep()) return std::nullopt;
-    const Token* start = p_;
+ private:
+  friend class LiteralParser<Parser>;
+
+  static Literal number(std::string_view text) { return julia_number(text); }
+
+  std::optional<Literal> term() {
     const Token& t = *p_++;
-    if (t.is_op("-") || t.is_op("+")) {
-      auto inner = expression();
-      if (inner && numeric(inner->kind)) {
-        if (t.text == "-" && inner->value) inner->value = negate_number(*inner->value);
-        return inner;
-      }
-    } else if (t.kind == TokenKind::number) {
-      return julia_number(t.text);
-    } else if (t.kind == TokenKind::string) {
+    if (t.kind == TokenKind::string) {
       const std::size_t quote = t.text.find_first_of("\"'");
       const std::string_view macro = t.text.substr(0, quote);
       if (!macro.empty() && macro != "raw") return Literal{};  // r"regex", b"bytes", ...
@@ -103,11 +92,9 @@ class Parser {
       p_ = inner_start;
       return sequence(")");
     }
-    p_ = start;
     return std::nullopt;
   }
 
- private:
   Literal element() {
     const Token* start = p_;
     auto literal = expression();
@@ -177,19 +164,12 @@ class Parser {
     ++p_;
     return out;
   }
-
-  const Token* p_;
-  const Token* end_;
-  int depth_ = 0;
 };
 
 }  // namespace
 
 Literal julia_literal(const Token* first, const Token* last) {
-  Parser parser(first, last);
-  auto literal = parser.expression();
-  if (!literal || !parser.at_end()) return {};
-  return *literal;
+  return Parser::whole(first, last);
 }
 
 }  // namespace nbexec::params::detail

@@ -1,6 +1,6 @@
 // Python literals (what ast.literal_eval accepts, plus float('nan') and friends) evaluated to
 // JSON, so that inspection can say what a default is without running the notebook.
-#include "params/inspect_detail.hpp"
+#include "params/literal_parser.hpp"
 #include "params/python_number.hpp"
 
 #include <cstdint>
@@ -36,29 +36,18 @@ Literal number_literal(std::string_view text) {
   return integer_literal(text, 10);
 }
 
-class Parser {
+class Parser : public LiteralParser<Parser> {
  public:
-  Parser(const Token* first, const Token* last) : p_(first), end_(last) {}
+  using LiteralParser::LiteralParser;
 
-  bool at_end() const { return p_ == end_; }
+ private:
+  friend class LiteralParser<Parser>;
 
-  // The literal starting here, or nullopt (nothing consumed) when none does.
-  std::optional<Literal> expression() {
-    const DepthGuard guard(depth_);
-    if (p_ == end_ || guard.too_deep()) return std::nullopt;
-    const Token* start = p_;
+  static Literal number(std::string_view text) { return number_literal(text); }
+
+  std::optional<Literal> term() {
     const Token& t = *p_;
-    if (t.is_op("-") || t.is_op("+")) {
-      ++p_;
-      auto inner = expression();
-      if (inner && (inner->kind == ValueKind::integer || inner->kind == ValueKind::number)) {
-        if (t.text == "-" && inner->value) inner->value = negate_number(*inner->value);
-        return inner;
-      }
-    } else if (t.kind == TokenKind::number) {
-      ++p_;
-      return number_literal(t.text);
-    } else if (t.kind == TokenKind::string) {
+    if (t.kind == TokenKind::string) {
       return strings();
     } else if (t.kind == TokenKind::name) {
       if (auto named = name_literal()) return named;
@@ -68,11 +57,9 @@ class Parser {
       if (t.text == "(") return parenthesized();
       return braces();
     }
-    p_ = start;
     return std::nullopt;
   }
 
- private:
   bool at_op(std::string_view op) const { return p_ != end_ && p_->is_op(op); }
   bool at_close() const { return p_ != end_ && p_->kind == TokenKind::close; }
 
@@ -259,10 +246,6 @@ class Parser {
     }
     return {};
   }
-
-  const Token* p_;
-  const Token* end_;
-  int depth_ = 0;
 };
 
 }  // namespace
@@ -287,10 +270,7 @@ std::optional<nlohmann::ordered_json> negate_number(const nlohmann::ordered_json
 }
 
 Literal python_literal(const Token* first, const Token* last) {
-  Parser parser(first, last);
-  auto literal = parser.expression();
-  if (!literal || !parser.at_end()) return {};
-  return *literal;
+  return Parser::whole(first, last);
 }
 
 }  // namespace nbexec::params::detail

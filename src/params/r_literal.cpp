@@ -1,6 +1,6 @@
 // R literals evaluated to JSON: NULL, TRUE/FALSE, NA, numbers (1 is a double, 1L an integer),
 // strings, and c(...) / list(...) of those, named (a dict) or not (a list).
-#include "params/inspect_detail.hpp"
+#include "params/literal_parser.hpp"
 #include "params/python_number.hpp"
 
 #include <limits>
@@ -9,10 +9,6 @@ namespace nbexec::params::detail {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-bool numeric(ValueKind kind) {
-  return kind == ValueKind::integer || kind == ValueKind::number;
-}
 
 Literal r_number(std::string_view text) {
   if (text.ends_with('i')) return {};  // complex
@@ -39,25 +35,18 @@ Literal r_number(std::string_view text) {
   return {kind, json(*value)};
 }
 
-class Parser {
+class Parser : public LiteralParser<Parser> {
  public:
-  Parser(const Token* first, const Token* last) : p_(first), end_(last) {}
-  bool at_end() const { return p_ == end_; }
+  using LiteralParser::LiteralParser;
 
-  std::optional<Literal> expression() {
-    const DepthGuard guard(depth_);
-    if (p_ == end_ || guard.too_deep()) return std::nullopt;
-    const Token* start = p_;
+ private:
+  friend class LiteralParser<Parser>;
+
+  static Literal number(std::string_view text) { return r_number(text); }
+
+  std::optional<Literal> term() {
     const Token& t = *p_++;
-    if (t.is_op("-") || t.is_op("+")) {
-      auto inner = expression();
-      if (inner && numeric(inner->kind)) {
-        if (t.text == "-" && inner->value) inner->value = negate_number(*inner->value);
-        return inner;
-      }
-    } else if (t.kind == TokenKind::number) {
-      return r_number(t.text);
-    } else if (t.kind == TokenKind::string) {
+    if (t.kind == TokenKind::string) {
       auto value = r_string_value(t.text);
       return Literal{ValueKind::string, value ? std::optional<json>(*value) : std::nullopt};
     } else if (t.kind == TokenKind::name) {
@@ -83,11 +72,9 @@ class Parser {
         return inner;
       }
     }
-    p_ = start;
     return std::nullopt;
   }
 
- private:
   struct Item {
     std::optional<std::string> name;
     Literal literal;
@@ -156,19 +143,12 @@ class Parser {
     }
     return out;
   }
-
-  const Token* p_;
-  const Token* end_;
-  int depth_ = 0;
 };
 
 }  // namespace
 
 Literal r_literal(const Token* first, const Token* last) {
-  Parser parser(first, last);
-  auto literal = parser.expression();
-  if (!literal || !parser.at_end()) return {};
-  return *literal;
+  return Parser::whole(first, last);
 }
 
 }  // namespace nbexec::params::detail
