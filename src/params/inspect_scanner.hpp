@@ -115,4 +115,46 @@ inline void scan_number(Scanner& s, std::string_view exponents) {
   }
 }
 
+// An opening or closing bracket, the same three pairs in all three languages; false when `c`
+// is none.
+inline bool brackets(Scanner& s, char c) {
+  if (c == '(' || c == '[' || c == '{') {
+    s.advance();
+    s.emit(TokenKind::open);
+    return true;
+  }
+  if (c == ')' || c == ']' || c == '}') {
+    s.advance();
+    s.emit(TokenKind::close);
+    return true;
+  }
+  return false;
+}
+
+// A comment from '#' to the end of the line, in all three languages.
+inline void line_comment(Scanner& s) {
+  while (!s.done() && s.peek() != '\n') s.advance();
+  s.emit(TokenKind::comment);
+}
+
+// The loop every tokenizer runs: blanks are skipped and line breaks emitted the same way in
+// all three languages; `token(s, c)` reads one token starting with character `c` and returns
+// false (after s.fail) to stop, the tokens read so far being kept.
+template <class ReadToken>
+Tokens scan_tokens(std::string_view source, ReadToken token) {
+  Scanner s(source);
+  while (!s.done()) {
+    if (s.skip_blanks()) continue;
+    s.begin_token();
+    const char c = s.peek();
+    if (c == '\n') {
+      s.advance();
+      s.emit(TokenKind::newline);
+    } else if (!token(s, c)) {
+      break;
+    }
+  }
+  return s.take();
+}
+
 }  // namespace nbexec::params::detail

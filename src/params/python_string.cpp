@@ -1,18 +1,12 @@
 // Python string literals decoded the way the compiler decodes them.
 #include "params/inspect_detail.hpp"
+#include "params/string_escape.hpp"
 #include "params/utf8.hpp"
 
 #include <cctype>
 
 namespace nbexec::params::detail {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Exactly `digits` hex digits at body[i]; nullopt when fewer (Python's SyntaxError).
 std::optional<char32_t> hex_code(std::string_view body, std::size_t i, std::size_t digits) {
@@ -53,38 +47,16 @@ std::optional<std::string> python_string_value(std::string_view token) {
       continue;
     }
     const char e = body[++i];
+    if (auto simple = c_escape(e)) {
+      out += *simple;
+      continue;
+    }
     std::optional<char32_t> code;
     switch (e) {
       case '\n':
         continue;
       case '\r':
         if (i + 1 < body.size() && body[i + 1] == '\n') ++i;
-        continue;
-      case '\\':
-      case '\'':
-      case '"':
-        out += e;
-        continue;
-      case 'a':
-        out += '\a';
-        continue;
-      case 'b':
-        out += '\b';
-        continue;
-      case 'f':
-        out += '\f';
-        continue;
-      case 'n':
-        out += '\n';
-        continue;
-      case 'r':
-        out += '\r';
-        continue;
-      case 't':
-        out += '\t';
-        continue;
-      case 'v':
-        out += '\v';
         continue;
       case 'x':
         code = hex_code(body, i + 1, 2);

@@ -47,48 +47,35 @@ bool scan_string(Scanner& s) {
 }  // namespace
 
 Tokens tokenize_python(std::string_view source) {
-  Scanner s(source);
-  while (!s.done()) {
-    if (s.skip_blanks()) continue;
-    s.begin_token();
-    const char c = s.peek();
-    if (c == '\n') {
-      s.advance();
-      s.emit(TokenKind::newline);
-    } else if (c == '\\' && (s.peek(1) == '\n' || (s.peek(1) == '\r' && s.peek(2) == '\n'))) {
+  return scan_tokens(source, [](Scanner& s, char c) {
+    if (c == '\\' && (s.peek(1) == '\n' || (s.peek(1) == '\r' && s.peek(2) == '\n'))) {
       s.advance(s.peek(1) == '\n' ? 2 : 3);  // an explicit line joining: no line break
       s.mark_spaced();
     } else if (c == '#') {
-      while (!s.done() && s.peek() != '\n') s.advance();
-      s.emit(TokenKind::comment);
+      line_comment(s);
     } else if (is_name_start(c)) {
       std::size_t n = 0;
       while (is_name_char(s.peek(n))) ++n;
       const char next = s.peek(n);
       const bool string = (next == '\'' || next == '"') && is_string_prefix(s.rest().substr(0, n));
       s.advance(n);
-      if (string && !scan_string(s)) break;
+      if (string && !scan_string(s)) return false;
       s.emit(string ? TokenKind::string : TokenKind::name);
     } else if (c == '\'' || c == '"') {
-      if (!scan_string(s)) break;
+      if (!scan_string(s)) return false;
       s.emit(TokenKind::string);
     } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
       scan_number(s, "eE");
       s.emit(TokenKind::number);
-    } else if (c == '(' || c == '[' || c == '{') {
-      s.advance();
-      s.emit(TokenKind::open);
-    } else if (c == ')' || c == ']' || c == '}') {
-      s.advance();
-      s.emit(TokenKind::close);
+    } else if (brackets(s, c)) {
     } else if (!s.match_op(
                    {"**=", "//=", ">>=", "<<=", "...", "->", ":=", "==", "!=", "<=", ">=", "**",
                     "//",  "<<",  ">>",  "+=",  "-=",  "*=", "/=", "%=", "&=", "|=", "^=", "@="})) {
       s.advance();
       s.emit(TokenKind::op);
     }
-  }
-  return s.take();
+    return true;
+  });
 }
 
 }  // namespace nbexec::params::detail

@@ -1,16 +1,10 @@
 // R's and Julia's string literals decoded.
 #include "params/inspect_detail.hpp"
+#include "params/string_escape.hpp"
 #include "params/utf8.hpp"
 
 namespace nbexec::params::detail {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Up to `max` hex digits at body[i] (R also takes them in braces: \u{e9}); advances i past them.
 std::optional<char32_t> hex_digits(std::string_view body, std::size_t& i, std::size_t max,
@@ -44,34 +38,12 @@ std::optional<std::string> unescape(std::string_view body, Dialect dialect) {
     }
     if (++i >= body.size()) return std::nullopt;
     const char e = body[i++];
+    if (auto simple = c_escape(e)) {
+      out += *simple;
+      continue;
+    }
     std::optional<char32_t> code;
     switch (e) {
-      case 'n':
-        out += '\n';
-        continue;
-      case 't':
-        out += '\t';
-        continue;
-      case 'r':
-        out += '\r';
-        continue;
-      case 'a':
-        out += '\a';
-        continue;
-      case 'b':
-        out += '\b';
-        continue;
-      case 'f':
-        out += '\f';
-        continue;
-      case 'v':
-        out += '\v';
-        continue;
-      case '\\':
-      case '"':
-      case '\'':
-        out += e;
-        continue;
       case '`':
         if (dialect == Dialect::r) {
           out += e;

@@ -53,46 +53,20 @@ bool r_raw_start(const Scanner& s) {
   return s.peek(i) == '(' || s.peek(i) == '[' || s.peek(i) == '{';
 }
 
-bool brackets(Scanner& s, char c) {
-  if (c == '(' || c == '[' || c == '{') {
-    s.advance();
-    s.emit(TokenKind::open);
-    return true;
-  }
-  if (c == ')' || c == ']' || c == '}') {
-    s.advance();
-    s.emit(TokenKind::close);
-    return true;
-  }
-  return false;
-}
-
-void line_comment(Scanner& s) {
-  while (!s.done() && s.peek() != '\n') s.advance();
-  s.emit(TokenKind::comment);
-}
-
 }  // namespace
 
 Tokens tokenize_r(std::string_view source) {
-  Scanner s(source);
-  while (!s.done()) {
-    if (s.skip_blanks()) continue;
-    s.begin_token();
-    const char c = s.peek();
-    if (c == '\n') {
-      s.advance();
-      s.emit(TokenKind::newline);
-    } else if (c == '#') {
+  return scan_tokens(source, [](Scanner& s, char c) {
+    if (c == '#') {
       line_comment(s);
     } else if (r_raw_start(s)) {
-      if (!scan_r_raw(s)) break;
+      if (!scan_r_raw(s)) return false;
       s.emit(TokenKind::string);
     } else if (c == '"' || c == '\'') {
-      if (!scan_quoted(s, std::string(1, c))) break;
+      if (!scan_quoted(s, std::string(1, c))) return false;
       s.emit(TokenKind::string);
     } else if (c == '`') {  // a quoted name
-      if (!scan_quoted(s, "`")) break;
+      if (!scan_quoted(s, "`")) return false;
       s.emit(TokenKind::name);
     } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
       scan_number(s, "eEpP");
@@ -111,20 +85,13 @@ Tokens tokenize_r(std::string_view source) {
       s.advance();
       s.emit(TokenKind::op);
     }
-  }
-  return s.take();
+    return true;
+  });
 }
 
 Tokens tokenize_julia(std::string_view source) {
-  Scanner s(source);
-  while (!s.done()) {
-    if (s.skip_blanks()) continue;
-    s.begin_token();
-    const char c = s.peek();
-    if (c == '\n') {
-      s.advance();
-      s.emit(TokenKind::newline);
-    } else if (s.starts_with("#=")) {  // block comments nest
+  return scan_tokens(source, [](Scanner& s, char c) {
+    if (s.starts_with("#=")) {  // block comments nest
       int depth = 0;
       while (!s.done()) {
         if (s.starts_with("#=")) {
@@ -139,13 +106,13 @@ Tokens tokenize_julia(std::string_view source) {
       }
       if (depth != 0) {
         s.fail("unterminated #= comment");
-        break;
+        return false;
       }
       s.emit(TokenKind::comment);
     } else if (c == '#') {
       line_comment(s);
     } else if (c == '"') {
-      if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) break;
+      if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) return false;
       s.emit(TokenKind::string);
     } else if (c == '\'') {
       const Token* last = s.last_token();
@@ -157,7 +124,7 @@ Tokens tokenize_julia(std::string_view source) {
         s.advance();
         s.emit(TokenKind::op);
       } else {
-        if (!scan_quoted(s, "'")) break;
+        if (!scan_quoted(s, "'")) return false;
         s.emit(TokenKind::string);  // a Char
       }
     } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
@@ -169,7 +136,7 @@ Tokens tokenize_julia(std::string_view source) {
         s.advance();
       }
       if (s.peek() == '"') {  // a string macro: raw"...", r"..."
-        if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) break;
+        if (!scan_quoted(s, s.starts_with("\"\"\"") ? "\"\"\"" : "\"")) return false;
         s.emit(TokenKind::string);
       } else {
         s.emit(TokenKind::name);
@@ -180,8 +147,8 @@ Tokens tokenize_julia(std::string_view source) {
       s.advance();
       s.emit(TokenKind::op);
     }
-  }
-  return s.take();
+    return true;
+  });
 }
 
 }  // namespace nbexec::params::detail
