@@ -1,5 +1,7 @@
 // Python parameters cells: papermill's grammar (PythonTranslator.inspect) without its losses,
 // and the typed fields nbexec adds.
+#include "test_params_inspect_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
@@ -18,12 +20,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-struct Expected {
-  std::string_view name;
-  std::string_view type;
-  std::string_view default_text;
-  std::string_view help;
-};
+using Expected = nbexec_test::PapermillFields;
 
 struct Case {
   std::string_view source;
@@ -40,10 +37,7 @@ void check(const Case& c) {
   const auto got = inspect(c.source);
   REQUIRE(got.size() == c.parameters.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
-    CHECK(got[i].name == c.parameters[i].name);
-    CHECK(got[i].inferred_type_name == c.parameters[i].type);
-    CHECK(got[i].default_text == c.parameters[i].default_text);
-    CHECK(got[i].help == c.parameters[i].help);
+    nbexec_test::check_papermill_fields(got[i], c.parameters[i]);
   }
 }
 

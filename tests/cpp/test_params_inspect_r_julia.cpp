@@ -1,6 +1,8 @@
 // R and Julia parameters cells. papermill 2.7 inspects neither: its RTranslator and
 // JuliaTranslator raise NotImplementedError, so inspect_notebook logs "Translator for 'R'
 // language does not support parameter introspection." and returns {}.
+#include "test_params_inspect_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
@@ -20,11 +22,8 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-struct Expected {
-  std::string_view name;
-  std::string_view type;
-  std::string_view default_text;
-  std::string_view help;
+// papermill's fields, then nbexec's typed ones.
+struct Expected : nbexec_test::PapermillFields {
   ValueKind declared;
   ValueKind default_kind;
   bool nullable;
@@ -41,10 +40,7 @@ void check(std::string_view source, std::string_view language,
   for (std::size_t i = 0; i < got.size(); ++i) {
     const Expected& e = expected[i];
     INFO("parameter " << e.name);
-    CHECK(got[i].name == e.name);
-    CHECK(got[i].inferred_type_name == e.type);
-    CHECK(got[i].default_text == e.default_text);
-    CHECK(got[i].help == e.help);
+    nbexec_test::check_papermill_fields(got[i], e);
     CHECK(got[i].declared_kind == e.declared);
     CHECK(got[i].default_kind == e.default_kind);
     CHECK(got[i].nullable == e.nullable);
