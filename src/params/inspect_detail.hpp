@@ -75,6 +75,17 @@ std::vector<Statement> readable_statements(const Tokens& tokens, Dialect dialect
 bool warn_unclosed(const Statement& statement, std::string_view what, std::string_view text,
                    std::vector<std::string>& warnings);
 
+// A target's name as written (R's backquoted names need more).
+inline std::string token_text(const Token& token) {
+  return std::string(token.text);
+}
+
+// Completes `info` with what the declared type and the default's literal say, then appends one
+// parameter per target of the assignment (`a = b = 1` defines two), named by `name`.
+void add_parameters(ParameterInfo info, const DeclaredType& declared, Literal literal,
+                    const std::vector<const Token*>& targets, std::string (*name)(const Token&),
+                    std::vector<ParameterInfo>& out);
+
 // The grammars. Each appends "line N: ..." to `warnings` for what it cannot read.
 std::vector<ParameterInfo> inspect_python(std::string_view source,
                                           std::vector<std::string>& warnings);

@@ -149,16 +149,7 @@ std::vector<ParameterInfo> inspect_julia(std::string_view source,
     }
     info.default_text = strip_text(join_tokens(source, p, end));
     if (auto comment = documenting_comment(statement)) info.help = strip_text(*comment);
-    Literal literal = julia_literal(p, end);
-    info.declared_kind = declared.kind;
-    info.default_kind = literal.kind;
-    info.nullable = declared.nullable || literal.kind == ValueKind::none;
-    info.default_value = std::move(literal.value);
-    for (const Token* target : targets) {
-      ParameterInfo named = info;
-      named.name = std::string(target->text);
-      out.push_back(std::move(named));
-    }
+    add_parameters(std::move(info), declared, julia_literal(p, end), targets, token_text, out);
   }
   return out;
 }

@@ -144,16 +144,8 @@ std::vector<ParameterInfo> inspect_python(std::string_view source,
     } else if (!comment.type.empty()) {
       declared = python_declared_type(comment.type);
     }
-    Literal literal = python_literal(value_begin, value_end);
-    info.declared_kind = declared.kind;
-    info.nullable = declared.nullable || literal.kind == ValueKind::none;
-    info.default_kind = literal.kind;
-    info.default_value = std::move(literal.value);
-    for (const Token* target : targets) {
-      ParameterInfo named = info;
-      named.name = std::string(target->text);
-      out.push_back(std::move(named));
-    }
+    add_parameters(std::move(info), declared, python_literal(value_begin, value_end), targets,
+                   token_text, out);
   }
   return out;
 }

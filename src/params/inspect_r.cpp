@@ -72,15 +72,9 @@ std::vector<ParameterInfo> inspect_r(std::string_view source, std::vector<std::s
     info.inferred_type_name = "None";
     info.default_text = strip_text(join_tokens(source, value_begin, value_end));
     if (auto comment = documenting_comment(statement)) info.help = strip_text(*comment);
-    Literal literal = r_literal(value_begin, value_end);
-    info.default_kind = literal.kind;
-    info.nullable = literal.kind == ValueKind::none;
-    info.default_value = std::move(literal.value);
-    for (const Token* target : targets) {
-      ParameterInfo named = info;
-      named.name = target_name(*target);
-      out.push_back(std::move(named));
-    }
+    // R declares no types: everything comes from the literal.
+    add_parameters(std::move(info), DeclaredType{}, r_literal(value_begin, value_end), targets,
+                   target_name, out);
   }
   return out;
 }

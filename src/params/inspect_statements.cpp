@@ -211,4 +211,18 @@ bool warn_unclosed(const Statement& statement, std::string_view what, std::strin
   return true;
 }
 
+void add_parameters(ParameterInfo info, const DeclaredType& declared, Literal literal,
+                    const std::vector<const Token*>& targets, std::string (*name)(const Token&),
+                    std::vector<ParameterInfo>& out) {
+  info.declared_kind = declared.kind;
+  info.default_kind = literal.kind;
+  info.nullable = declared.nullable || literal.kind == ValueKind::none;
+  info.default_value = std::move(literal.value);
+  for (const Token* target : targets) {
+    ParameterInfo named = info;
+    named.name = name(*target);
+    out.push_back(std::move(named));
+  }
+}
+
 }  // namespace nbexec::params::detail
