@@ -111,6 +111,19 @@ class Parser : public LiteralParser<Parser> {
     if (p_ != end_) ++p_;
   }
 
+  // After a container's item: past its comma, or at the closing bracket. Anything else
+  // (`[1 2]`, a generator) leaves the container without a plain value: skipped, and false.
+  bool after_item(Literal& out) {
+    if (p_ != end_ && p_->is_op(",")) {
+      ++p_;
+      return true;
+    }
+    if (p_ != end_ && p_->kind == TokenKind::close) return true;
+    out.value.reset();
+    skip_to_close();
+    return false;
+  }
+
   // [a, b] and (a, b); `[1 2]` (a matrix), `[a; b]` and comprehensions have no plain value.
   std::optional<Literal> sequence(std::string_view close) {
     Literal out{ValueKind::list, json::array()};
@@ -121,12 +134,8 @@ class Parser : public LiteralParser<Parser> {
       } else {
         out.value.reset();
       }
-      if (p_ != end_ && p_->is_op(",")) {
-        ++p_;
-      } else if (p_ == end_ || p_->kind != TokenKind::close) {
-        out.value.reset();
+      if (!after_item(out)) {
         if (close == ")") out.kind = ValueKind::unknown;
-        skip_to_close();
         return out;
       }
     }
@@ -152,13 +161,7 @@ class Parser : public LiteralParser<Parser> {
       } else {
         out.value.reset();
       }
-      if (p_ != end_ && p_->is_op(",")) {
-        ++p_;
-      } else if (p_ == end_ || p_->kind != TokenKind::close) {
-        out.value.reset();
-        skip_to_close();
-        return out;
-      }
+      if (!after_item(out)) return out;
     }
     if (p_ == end_ || p_->text != ")") return std::nullopt;
     ++p_;
