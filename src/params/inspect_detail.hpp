@@ -70,8 +70,8 @@ std::string line_prefix(int line);
 std::vector<Statement> readable_statements(const Tokens& tokens, Dialect dialect,
                                            std::vector<std::string>& warnings);
 
-// True (after a warning naming `what` is left open, a bracket or a block) when a statement
-// runs to the end of the cell unclosed: its parts cannot be told apart.
+// A statement still open at the end of the cell cannot be split into its parts: warns that its
+// `what` ("bracket", "block") is unclosed and returns true; false for a closed statement.
 bool warn_unclosed(const Statement& statement, std::string_view what, std::string_view text,
                    std::vector<std::string>& warnings);
 

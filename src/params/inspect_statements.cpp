@@ -1,4 +1,5 @@
-// Statements of a parameters cell from its tokens, and the text papermill reports for them.
+// Statements of a parameters cell from its tokens, the text papermill reports for them, and the
+// steps every grammar shares (reading statements, warning, emitting parameters).
 #include "params/inspect_detail.hpp"
 #include "params/utf8.hpp"
 
