@@ -1,8 +1,6 @@
 #include <nbexec/error.hpp>
 #include <nbexec/kernel/kernel.hpp>
 #include <nbexec/kernel/kernelspec.hpp>
-#include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inject.hpp>
 #include <nbexec/run.hpp>
 
 #include "run/prepare.hpp"
