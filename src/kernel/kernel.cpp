@@ -128,6 +128,16 @@ void Kernel::Impl::shutdown(std::chrono::milliseconds grace, bool polite) noexce
   detail::remove_connection_file(connection_file);
 }
 
+namespace {
+
+// ipykernel, xeus and pyzmq all say this when a port was taken between picking and binding.
+bool lost_port_race(const std::string& stderr_tail) {
+  return stderr_tail.find("Address already in use") != std::string::npos ||
+         stderr_tail.find("EADDRINUSE") != std::string::npos;
+}
+
+}  // namespace
+
 void Kernel::Impl::fail_died(const char* when) {
   process->reap();  // completes the stderr tail
   throw KernelDiedError("kernel '" + spec.name + "' (pid " + std::to_string(process->pid()) + ") " +
@@ -154,6 +164,14 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
       return;  // not ready: the caller shuts it down without asking
     }
     if (!process->running()) fail_died("before answering kernel_info");
+    // ipykernel can stay alive after failing to bind a port (threads it already started keep
+    // the process up), so a lost port race is read from stderr too, not only from an exit;
+    // start() then retries it like a kernel that died binding.
+    if (!replied && lost_port_race(process->stderr_tail())) {
+      throw KernelDiedError("kernel '" + spec.name + "' (pid " + std::to_string(process->pid()) +
+                            ") could not bind its ports. Command: " + join_argv(argv) + "." +
+                            quote_tail(process->stderr_tail()));
+    }
     auto now = Clock::now();
     if (now >= deadline) {
       throw TimeoutError("kernel '" + spec.name + "' did not " +
@@ -214,16 +232,6 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
        std::to_string(requests.size()) + " kernel_info_request(s)");
   ready = true;
 }
-
-namespace {
-
-// ipykernel, xeus and pyzmq all say this when a port was taken between picking and binding.
-bool lost_port_race(const std::string& stderr_tail) {
-  return stderr_tail.find("Address already in use") != std::string::npos ||
-         stderr_tail.find("EADDRINUSE") != std::string::npos;
-}
-
-}  // namespace
 
 std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
                                                    const LaunchOptions& options) {
