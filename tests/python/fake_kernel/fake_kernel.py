@@ -121,7 +121,14 @@ class FakeKernel:
         s.linger = 0
         if kind == zmq.PUB or kind == zmq.XPUB:
             s.sndhwm = 0
-        s.bind(address)
+        try:
+            s.bind(address)
+        except zmq.ZMQError as error:
+            # A lost port race: say so as pyzmq does and leave at once (a plain exception
+            # could leave the process hanging in zmq context teardown, silent).
+            sys.stderr.write(f"zmq.error.ZMQError: {error} (addr='{address}')\n")
+            sys.stderr.flush()
+            os._exit(1)
         return s
 
     def _heartbeat(self):
