@@ -3,6 +3,7 @@
 #include <nbexec/execute/executor.hpp>
 #include <nbexec/notebook/notebook.hpp>
 #include <nbexec/params/parameters.hpp>
+#include <nbexec/run_events.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nbexec {
 
@@ -34,21 +36,30 @@ struct RunOptions {
   std::optional<std::filesystem::path> cwd;  // the kernel's working directory
   std::chrono::milliseconds start_timeout{60000};
   std::optional<std::chrono::milliseconds> execution_timeout;  // per cell
+  // Past the deadline, interrupt the cell and go on with the next (exit 3 at the end).
+  bool interrupt_on_timeout = false;
+  // Save after cells complete (throttled); false saves only at start, end and autosaves.
+  bool request_save_on_cell_execute = true;
+  // Save at least this often while there is news, also during a long cell; zero disables.
+  std::chrono::milliseconds autosave_cell_every{30000};
   std::string transport = "tcp";  // kernel sockets: "tcp" on 127.0.0.1, or "ipc" (files)
   bool allow_errors = false;
   bool report_mode = false;  // hide the source of every code cell (metadata.jupyter)
   ParameterCheck parameter_check = ParameterCheck::strict;
   bool prepare_only = false;  // parameterize and write, do not execute
-  bool log_output = false;    // pass cell outputs to `output`
   // Prefix of the Python environment the caller runs in (kernelspec search).
   std::optional<std::filesystem::path> env_prefix;
   // Set to stop the run between kernel messages (signal handlers, KeyboardInterrupt).
   const std::atomic<bool>* cancel = nullptr;
+  // The signal that set `cancel`, for the exit code in the run_end event (128 + N).
+  std::function<int()> cancel_signal;
 
   // Progress and warnings, one line each.
   std::function<void(LogLevel, const std::string&)> log;
-  // Cell outputs as they arrive, when log_output is set.
+  // Every cell output, whole, as it arrives (--log-output, --stdout-file).
   std::function<void(std::size_t cell_index, const nlohmann::json& output)> output;
+  // Structured events (run_events.hpp); log lines are also sent as log/warning events.
+  std::function<void(const RunEvent& event)> on_event;
 };
 
 struct RunResult {
@@ -57,13 +68,19 @@ struct RunResult {
   std::filesystem::path output_path;            // as filled in from the parameters
   std::optional<execute::CellFailure> failure;  // set when a cell raised
   bool cancelled = false;
+  std::vector<std::size_t> timed_out_cells;  // interrupted after their deadline
+  std::size_t cells_executed = 0;
+  std::size_t saves = 0;          // times the output notebook was written
+  std::size_t bytes_written = 0;  // bytes written to it over the run
 };
 
-// Loads, parameterizes, executes and saves a notebook. The output file is written before the
+// Loads, parameterizes, executes and saves a notebook, recording papermill's metadata and,
+// when a cell fails, papermill's error banner cells. The output file is written before the
 // kernel starts, after cells as they complete (throttled), and always at the end, including
 // when a cell fails, a deadline passes or the kernel dies. Bad input throws before anything
 // is written: NotebookError, ParameterError, KernelNotFoundError. TimeoutError and
-// KernelDiedError are thrown after the output file has been saved.
+// KernelDiedError are thrown after the output file has been saved. Every path ends with a
+// run_end event.
 RunResult run_notebook(const RunOptions& options);
 
 }  // namespace nbexec

@@ -78,7 +78,7 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
   options.allow_errors = allow_errors;
   options.report_mode = report_mode;
   options.prepare_only = prepare_only;
-  options.log_output = log_output;
+  (void)log_output;  // the output callback is passed only when log_output is set
   if (parameter_check == "strict") {
     options.parameter_check = nbexec::ParameterCheck::strict;
   } else if (parameter_check == "warn_unknown") {

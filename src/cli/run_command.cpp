@@ -101,16 +101,18 @@ int run(const RunArgs& args) {
   options.allow_errors = args.allow_errors;
   options.report_mode = args.report_mode;
   options.prepare_only = args.prepare_only;
-  options.log_output = args.log_output;
   options.env_prefix = executable_env_prefix();
   const std::string level = args.log_level;
   options.log = [level](LogLevel l, const std::string& line) {
     if (level_shown(level, l)) std::cerr << "nbexec: " << line << "\n";
   };
-  options.output = [](std::size_t, const nlohmann::json& output) { print_output(output); };
+  if (args.log_output) {
+    options.output = [](std::size_t, const nlohmann::json& output) { print_output(output); };
+  }
 
   SignalGuard signals;
   options.cancel = &signals.cancelled();
+  options.cancel_signal = [&signals] { return signals.signal_number(); };
   RunResult result = run_notebook(options);
   if (result.cancelled || signals.signal_number() != 0) {
     std::cerr << "nbexec: stopped by signal " << signals.signal_number()
@@ -120,6 +122,11 @@ int run(const RunArgs& args) {
   if (result.failure) {
     print_failure(*result.failure);
     return exit_code::cell_error;
+  }
+  if (!result.timed_out_cells.empty()) {
+    std::cerr << "nbexec: error: " << result.timed_out_cells.size()
+              << " cell(s) passed --execution-timeout and were interrupted\n";
+    return exit_code::timeout;
   }
   return exit_code::success;
 }

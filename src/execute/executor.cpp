@@ -66,7 +66,8 @@ class CellRun {
         index_(index),
         session_(kernel.session_id()) {}
 
-  // Returns the execute_reply content.
+  // Returns the execute_reply content; null when the run was cancelled or the cell was
+  // interrupted after its deadline (then timed_out() is true).
   json run(const std::string& source, bool stop_on_error) {
     json& cell = nb_.cells()[index_];
     cell["metadata"]["execution"] = json::object();
@@ -80,23 +81,27 @@ class CellRun {
                                                          {"allow_stdin", false},
                                                          {"stop_on_error", stop_on_error}});
 
-    const auto deadline =
-        options_.cell_timeout
-            ? std::optional<steady::time_point>(steady::now() + *options_.cell_timeout)
-            : std::nullopt;
+    std::optional<steady::time_point> deadline;
+    if (options_.cell_timeout) deadline = steady::now() + *options_.cell_timeout;
     json reply;
     bool have_reply = false;
     bool idle = false;
     while (!(have_reply && idle)) {
       if (options_.cancel && options_.cancel->load()) return json();
+      if (options_.on_tick) options_.on_tick(index_);
       milliseconds wait = poll_slice;
       if (deadline) {
         auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now());
         if (left <= milliseconds::zero()) {
-          std::ostringstream seconds;
-          seconds << options_.cell_timeout->count() / 1000.0;
-          throw TimeoutError("cell " + std::to_string(index_) + " did not finish within " +
-                             seconds.str() + " s (--execution-timeout)");
+          if (timed_out_ || !options_.interrupt_on_timeout || !options_.interrupt) {
+            throw TimeoutError(deadline_message());
+          }
+          // nbclient's interrupt_on_timeout: interrupt, keep the outputs the interrupt
+          // produces (KeyboardInterrupt), and go on once the kernel is idle again.
+          timed_out_ = true;
+          options_.interrupt();
+          deadline = steady::now() + options_.interrupt_grace;
+          continue;
         }
         wait = std::min(wait, left);
       }
@@ -118,8 +123,10 @@ class CellRun {
         handle_iopub(message, idle);
       }
     }
-    return reply;
+    return timed_out_ ? json() : reply;
   }
+
+  bool timed_out() const { return timed_out_; }
 
  private:
   void handle_iopub(const protocol::Message& message, bool& idle) {
@@ -139,12 +146,25 @@ class CellRun {
     if (output && options_.on_output) options_.on_output(index_, *output);
   }
 
+  std::string deadline_message() const {
+    std::ostringstream seconds;
+    seconds << options_.cell_timeout->count() / 1000.0;
+    if (timed_out_) {
+      return "cell " + std::to_string(index_) + " did not stop within " +
+             std::to_string(options_.interrupt_grace.count() / 1000) +
+             " s of being interrupted after its " + seconds.str() + " s deadline";
+    }
+    return "cell " + std::to_string(index_) + " did not finish within " + seconds.str() +
+           " s (--execution-timeout)";
+  }
+
   notebook::Notebook& nb_;
   protocol::KernelConnection& kernel_;
   OutputBuilder& builder_;
   const ExecuteOptions& options_;
   std::size_t index_;
   std::string session_;
+  bool timed_out_ = false;
 };
 
 CellFailure failure_from(const json& cell, std::size_t index, const json& reply) {
@@ -169,41 +189,96 @@ CellFailure failure_from(const json& cell, std::size_t index, const json& reply)
 
 }  // namespace
 
+const char* to_string(CellOutcome outcome) {
+  switch (outcome) {
+    case CellOutcome::completed:
+      return "completed";
+    case CellOutcome::failed:
+      return "failed";
+    case CellOutcome::errored:
+      return "errored";
+    case CellOutcome::timed_out:
+      return "timeout";
+    case CellOutcome::interrupted:
+      return "interrupted";
+    case CellOutcome::kernel_died:
+      return "kernel_died";
+  }
+  return "completed";
+}
+
+bool cell_runs(const json& cell) {
+  return cell.is_object() && cell.value("cell_type", std::string()) == "code" &&
+         !is_blank(notebook::cell_source(cell)) && !notebook::cell_has_tag(cell, "skip-execution");
+}
+
+bool is_clean_system_exit(const std::string& ename, const std::string& evalue) {
+  return ename == "SystemExit" && (evalue.empty() || evalue == "0");
+}
+
 ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnection& kernel,
                                const ExecuteOptions& options) {
   ExecuteResult result;
   OutputBuilder builder;
   json& cells = nb.cells();
+  auto cell_end = [&](std::size_t index, CellOutcome outcome) {
+    if (options.on_cell_end) options.on_cell_end(index, cells[index], outcome);
+  };
   for (std::size_t index = 0; index < cells.size(); ++index) {
     if (options.cancel && options.cancel->load()) {
       result.cancelled = true;
       return result;
     }
-    if (cells[index].value("cell_type", std::string()) != "code") continue;
-    const std::string source = notebook::cell_source(cells[index]);
-    if (is_blank(source) || notebook::cell_has_tag(cells[index], "skip-execution")) continue;
+    const bool runs = cell_runs(cells[index]);
+    if (options.on_cell_start) options.on_cell_start(index, cells[index], runs);
+    if (!runs) {
+      cell_end(index, CellOutcome::completed);
+      continue;
+    }
 
     const bool allows_errors =
         options.allow_errors || notebook::cell_has_tag(cells[index], "raises-exception");
-    if (options.on_cell_start) options.on_cell_start(index, cells[index]);
+    CellRun cell_run(nb, kernel, builder, options, index);
     json reply;
     try {
-      reply = CellRun(nb, kernel, builder, options, index).run(source, !allows_errors);
-    } catch (const Error&) {
+      reply = cell_run.run(notebook::cell_source(cells[index]), !allows_errors);
+    } catch (const Error& error) {
       result.interrupted_cell = index;
+      const bool died = dynamic_cast<const KernelDiedError*>(&error) != nullptr;
+      const bool late = dynamic_cast<const TimeoutError*>(&error) != nullptr;
+      cell_end(index, died   ? CellOutcome::kernel_died
+                      : late ? CellOutcome::timed_out
+                             : CellOutcome::interrupted);
       throw;
     }
     ++result.cells_executed;
     if (options.cancel && options.cancel->load()) {
       result.cancelled = true;
       result.interrupted_cell = index;
+      cell_end(index, CellOutcome::interrupted);
       return result;
     }
-    if (options.on_cell_end) options.on_cell_end(index, cells[index]);
-    if (reply.value("status", std::string()) == "error" && !allows_errors) {
-      result.failure = failure_from(cells[index], index, reply);
-      return result;
+    if (cell_run.timed_out()) {
+      result.timed_out_cells.push_back(index);
+      cell_end(index, CellOutcome::timed_out);
+      continue;
     }
+    if (reply.value("status", std::string()) != "error") {
+      cell_end(index, CellOutcome::completed);
+      continue;
+    }
+    if (allows_errors) {
+      cell_end(index, CellOutcome::errored);
+      continue;
+    }
+    CellFailure failure = failure_from(cells[index], index, reply);
+    cell_end(index, CellOutcome::failed);
+    if (is_clean_system_exit(failure.ename, failure.evalue)) {
+      result.stopped_by_system_exit = true;
+    } else {
+      result.failure = std::move(failure);
+    }
+    return result;
   }
   return result;
 }

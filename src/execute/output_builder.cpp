@@ -1,5 +1,8 @@
 #include <nbexec/execute/output_builder.hpp>
 
+#include <cmath>
+#include <cstdint>
+
 namespace nbexec::execute {
 
 namespace {
@@ -10,13 +13,35 @@ const json& field(const json& content, const char* key) {
   return it == content.end() ? empty_object : *it;
 }
 
-// nbclient reads transient.display_id defensively: transient may be absent or null.
+// nbclient reads transient.display_id defensively (transient may be absent or null) and takes
+// any truthy value as an id: IPython passes display(obj, display_id=5) through unchanged, so a
+// number is an id too. The returned key is empty for "no id"; otherwise it compares as Python
+// compares dict keys: "5" and 5 differ, 5, 5.0 and True are the same key. Arrays and objects
+// (unhashable, nbclient fails on them) count as no id.
 std::string display_id_of(const json& content) {
   auto transient = content.find("transient");
   if (transient == content.end() || !transient->is_object()) return {};
   auto id = transient->find("display_id");
-  if (id == transient->end() || !id->is_string()) return {};
-  return id->get<std::string>();
+  if (id == transient->end()) return {};
+  if (id->is_string()) {
+    const auto& text = id->get_ref<const std::string&>();
+    return text.empty() ? std::string() : "s:" + text;
+  }
+  if (id->is_boolean()) return id->get<bool>() ? "n:1" : std::string();
+  if (id->is_number_integer() || id->is_number_unsigned()) {
+    return *id == 0 ? std::string() : "n:" + id->dump();
+  }
+  if (id->is_number_float()) {
+    const double value = id->get<double>();
+    if (value == 0.0) return {};
+    constexpr double int64_limit = 9223372036854775808.0;  // 2^63
+    if (std::isfinite(value) && std::trunc(value) == value && value > -int64_limit &&
+        value < int64_limit) {
+      return "n:" + std::to_string(static_cast<std::int64_t>(value));
+    }
+    return "n:" + id->dump();
+  }
+  return {};
 }
 
 }  // namespace

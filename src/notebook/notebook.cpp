@@ -115,6 +115,21 @@ json new_code_cell(std::string source, int nbformat_minor) {
   return cell;
 }
 
+void upgrade_to_current_minor(Notebook& nb) {
+  constexpr int current_minor = 5;
+  json& doc = nb.document();
+  const auto major = doc.find("nbformat");
+  const auto minor_it = doc.find("nbformat_minor");
+  if (major == doc.end() || minor_it == doc.end() || !major->is_number_integer() ||
+      !minor_it->is_number_integer() || major->get<int>() != 4) {
+    return;
+  }
+  const int minor = minor_it->get<int>();
+  if (minor >= current_minor) return;
+  for (json& cell : nb.cells()) cell["id"] = new_cell_id();
+  doc["nbformat_minor"] = current_minor;
+}
+
 int normalize_cell_ids(Notebook& nb) {
   if (nb.nbformat_minor() < 5) return 0;
   json& doc = nb.document();

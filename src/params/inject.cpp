@@ -44,24 +44,6 @@ std::string language_for(const notebook::Notebook& nb, std::string_view override
   return language;
 }
 
-// nbformat.v4.upgrade, which parameterize_notebook applies before touching the cells: a v4
-// notebook below the current minor gets cell ids (minor < 5) and the current minor.
-void upgrade_v4(notebook::Notebook& nb) {
-  json& doc = nb.document();
-  const auto major = doc.find("nbformat");
-  const auto minor_it = doc.find("nbformat_minor");
-  if (major == doc.end() || minor_it == doc.end() || !major->is_number_integer() ||
-      !minor_it->is_number_integer() || major->get<int>() != 4) {
-    return;
-  }
-  const int minor = minor_it->get<int>();
-  if (minor == kCurrentMinor) return;
-  if (minor < 5) {
-    for (json& cell : nb.cells()) cell["id"] = notebook::new_cell_id();
-  }
-  doc["nbformat_minor"] = kCurrentMinor;
-}
-
 }  // namespace
 
 InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& parameters,
@@ -77,7 +59,7 @@ InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& paramet
   if (cells_it == nb.document().end() || !cells_it->is_array()) {
     throw NotebookError("cannot inject parameters: the notebook's 'cells' is not a list");
   }
-  upgrade_v4(nb);
+  notebook::upgrade_to_current_minor(nb);
 
   const auto minor = nb.document().find("nbformat_minor");
   json cell = notebook::new_code_cell(

@@ -1,5 +1,8 @@
 #include "run/prepare.hpp"
 
+#include "run/papermill_metadata.hpp"
+#include "run/run_reporter.hpp"
+
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/params/check.hpp>
@@ -11,10 +14,6 @@ namespace nbexec::run_detail {
 namespace {
 
 using json = nlohmann::json;
-
-void log_line(const RunOptions& options, LogLevel level, const std::string& text) {
-  if (options.log) options.log(level, text);
-}
 
 std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb,
                                 const std::filesystem::path& input_path) {
@@ -30,14 +29,14 @@ std::string resolve_kernel_name(const RunOptions& options, const notebook::Noteb
 // Checks the supplied parameters against the parameters cell before any kernel starts. A
 // language nbexec cannot inspect is not checked (with a warning), since nothing is known.
 void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
-                               const Prepared& prepared) {
+                               const Prepared& prepared, const RunReporter& reporter) {
   if (options.parameters.empty()) return;
   params::NotebookParameters declared;
   try {
     declared = params::inspect_notebook_parameters(nb, prepared.kernel_name, prepared.language);
   } catch (const ParameterError& error) {
-    log_line(options, LogLevel::warning,
-             std::string("parameters not checked against the notebook: ") + error.what());
+    reporter.log(LogLevel::warning,
+                 std::string("parameters not checked against the notebook: ") + error.what());
     return;
   }
   std::string errors;
@@ -49,7 +48,7 @@ void check_supplied_parameters(const RunOptions& options, const notebook::Notebo
                             (unknown && (options.parameter_check == ParameterCheck::warn_unknown ||
                                          !declared.warnings.empty()));
     if (as_warning) {
-      if (unknown) log_line(options, LogLevel::warning, problem.message);
+      if (unknown) reporter.log(LogLevel::warning, problem.message);
     } else {
       errors += (errors.empty() ? "" : "; ") + problem.message;
     }
@@ -81,13 +80,15 @@ void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options
   json& papermill = nb.metadata()["papermill"];
   if (!papermill.is_object()) papermill = json::object();
   papermill["input_path"] = prepared.input_path.string();
-  papermill["output_path"] = prepared.output_path.string();
+  papermill["output_path"] =
+      prepared.output_path.empty() ? json(nullptr) : json(prepared.output_path.string());
   papermill["parameters"] = json::parse(options.parameters.dump());
 }
 
 }  // namespace
 
-Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb) {
+Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
+                          const RunReporter& reporter) {
   Prepared prepared;
   const params::BuiltinParameters builtins = params::make_builtin_parameters();
   prepared.input_path = params::parameterize_path(options.input_path.string(), options.parameters,
@@ -96,27 +97,32 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb) {
     prepared.output_path = params::parameterize_path(options.output_path.string(),
                                                      options.parameters, builtins, "output path");
   }
-  log_line(options, LogLevel::info, "Input notebook:  " + prepared.input_path.string());
-  log_line(options, LogLevel::info,
-           "Output notebook: " +
-               (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
+  reporter.log(LogLevel::info, "Input notebook:  " + prepared.input_path.string());
+  reporter.log(LogLevel::info,
+               "Output notebook: " +
+                   (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
 
   nb = notebook::load_notebook(prepared.input_path);
+  // papermill's load_notebook_node: every notebook is brought to nbformat 4.5 and given the
+  // papermill metadata keys before anything else happens.
+  notebook::upgrade_to_current_minor(nb);
+  add_papermill_defaults(nb);
   prepared.kernel_name = resolve_kernel_name(options, nb, prepared.input_path);
   prepared.language = options.language.empty() ? nb.language() : options.language;
 
-  check_supplied_parameters(options, nb, prepared);
+  check_supplied_parameters(options, nb, prepared, reporter);
   if (!options.parameters.empty()) {
     auto injected = params::inject_parameters(nb, options.parameters, prepared.kernel_name,
                                               prepared.language, options.report_mode);
     if (injected.placement == params::InjectPlacement::at_top_no_parameters) {
-      log_line(options, LogLevel::warning,
-               prepared.input_path.string() +
-                   ": no cell is tagged 'parameters'; parameters injected at the top");
+      reporter.log(LogLevel::warning,
+                   prepared.input_path.string() +
+                       ": no cell is tagged 'parameters'; parameters injected at the top");
     }
   }
   if (options.report_mode) hide_code_sources(nb);
   record_papermill_metadata(nb, options, prepared);
+  remove_error_markers(nb);
   return prepared;
 }
 

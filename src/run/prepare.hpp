@@ -15,10 +15,15 @@ struct Prepared {
   std::string language;               // the override, else the notebook's
 };
 
+class RunReporter;
+
 // Everything before the kernel: fills the paths in from the parameters (papermill's
 // parameterize_path), loads the notebook into `nb`, checks the parameters against the
 // notebook's parameters cell, injects them, applies report mode and records papermill's
-// metadata. Throws (NotebookError, ParameterError, UsageError) before anything is written.
-Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb);
+// metadata (papermill's load_notebook_node, parameterize_notebook, prepare_notebook_metadata
+// and remove_error_markers). Warnings go to `reporter`. Throws (NotebookError, ParameterError,
+// UsageError) before anything is written.
+Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
+                          const RunReporter& reporter);
 
 }  // namespace nbexec::run_detail

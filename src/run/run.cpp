@@ -3,101 +3,255 @@
 #include <nbexec/kernel/kernelspec.hpp>
 #include <nbexec/run.hpp>
 
+#include "run/papermill_metadata.hpp"
 #include "run/prepare.hpp"
 #include "run/progressive_saver.hpp"
+#include "run/run_reporter.hpp"
+
+#include <memory>
+#include <optional>
+#include <sstream>
 
 namespace nbexec {
 
 namespace {
 
 using json = nlohmann::json;
-
-void log_line(const RunOptions& options, LogLevel level, const std::string& text) {
-  if (options.log) options.log(level, text);
-}
+using execute::CellOutcome;
 
 // Every exit path says how many kernel messages failed verification, and why.
-void log_rejections(const RunOptions& options, const kernel::Kernel& kernel) {
+void log_rejections(const run_detail::RunReporter& reporter, const kernel::Kernel& kernel) {
   std::string text = kernel::describe_rejections(kernel.connection_stats());
-  if (!text.empty()) log_line(options, LogLevel::warning, text);
+  if (!text.empty()) reporter.log(LogLevel::warning, text);
+}
+
+// Why a cell that stopped the run stopped, in the cell itself (metadata.nbexec.stop_reason), so
+// that a reader of the saved notebook sees which cell was cut short and by what.
+void mark_stopped_cell(json& cell, CellOutcome outcome) {
+  const char* reason = outcome == CellOutcome::timed_out     ? "timeout"
+                       : outcome == CellOutcome::kernel_died ? "kernel_died"
+                                                             : "interrupted";
+  json& metadata = cell["metadata"];
+  if (!metadata["nbexec"].is_object()) metadata["nbexec"] = json::object();
+  metadata["nbexec"]["stop_reason"] = reason;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  std::ostringstream out;
+  out << ms.count() / 1000.0;
+  return out.str();
+}
+
+// One run, from the prepared notebook to the last save; the caller reports how it ended.
+class Runner {
+ public:
+  Runner(const RunOptions& options, RunResult& result, run_detail::RunReporter& reporter)
+      : options_(options), result_(result), reporter_(reporter) {}
+
+  void run() {
+    notebook::Notebook& nb = result_.notebook;
+    const run_detail::Prepared prepared = run_detail::prepare_notebook(options_, nb, reporter_);
+    result_.input_path = prepared.input_path;
+    result_.output_path = prepared.output_path;
+    reporter_.run_start(prepared.input_path, prepared.output_path, prepared.kernel_name,
+                        prepared.language, nb);
+
+    run_detail::SavePolicy policy;
+    policy.after_cells = options_.request_save_on_cell_execute;
+    policy.autosave_every = options_.autosave_cell_every;
+    saver_.emplace(prepared.output_path, policy, [this](std::size_t bytes, const char* reason) {
+      reporter_.save(result_.output_path, bytes, reason);
+    });
+    if (options_.prepare_only) {
+      saver_->save(nb, "end");
+      result_.saves = saver_->saves();
+      result_.bytes_written = saver_->bytes_written();
+      return;
+    }
+
+    // Find the kernel before anything is written, so a typo in -k leaves no file behind.
+    kernel::SearchOptions search;
+    search.env_prefix = options_.env_prefix;
+    const kernel::KernelSpec spec =
+        kernel::find_kernelspec(prepared.kernel_name, kernel::kernelspec_search_path(search));
+    started_ = run_detail::wall_clock::now();
+    run_detail::papermill_notebook_start(nb, started_);
+    saver_->save(nb, "start");
+    start_saved_ = true;
+
+    kernel::LaunchOptions launch;
+    launch.cwd = options_.cwd;
+    launch.start_timeout = options_.start_timeout;
+    launch.transport = options_.transport;
+    launch.cancel = options_.cancel;
+    launch.log = [this](const std::string& line) { reporter_.log(LogLevel::debug, line); };
+    kernel_ = kernel::Kernel::start(spec, launch);
+    reporter_.log(LogLevel::info,
+                  "Kernel " + spec.name + " started (pid " + std::to_string(kernel_->pid()) + ")");
+    reporter_.kernel_ready(spec.name, kernel_->pid(), kernel_->kernel_info());
+    if (kernel_->kernel_info().contains("language_info")) {
+      nb.metadata()["language_info"] = kernel_->kernel_info()["language_info"];
+    }
+    execute_cells();
+  }
+
+  // The kernel's death with its cause and its last words (call before save_after_error).
+  KernelDiedError describe_death(const KernelDiedError& error) const {
+    if (!kernel_) return error;
+    const std::string reason = kernel_->death_reason();
+    std::string tail = kernel_->stderr_tail();
+    if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
+    return KernelDiedError(std::string(error.what()) + ": " + reason +
+                           (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
+  }
+
+  // Saves what there is after a failure that ends the run (the kernel is stopped first).
+  // Before the first save (bad input, unknown kernel) nothing is written.
+  void save_after_error() {
+    if (kernel_) {
+      kernel_->shutdown(std::chrono::milliseconds(2000));
+      log_rejections(reporter_, *kernel_);
+    }
+    if (!start_saved_) return;
+    try {
+      finish_notebook();
+    } catch (const Error& save_error) {
+      reporter_.log(LogLevel::error,
+                    std::string("could not save the notebook: ") + save_error.what());
+    }
+  }
+
+ private:
+  void execute_cells() {
+    notebook::Notebook& nb = result_.notebook;
+    execute::ExecuteOptions exec;
+    exec.allow_errors = options_.allow_errors;
+    exec.cell_timeout = options_.execution_timeout;
+    exec.interrupt_on_timeout = options_.interrupt_on_timeout;
+    exec.cancel = options_.cancel;
+    exec.interrupt = [this] {
+      reporter_.log(LogLevel::warning, "cell " + std::to_string(current_cell_) + " passed its " +
+                                           seconds_text(*options_.execution_timeout) +
+                                           " s deadline: interrupting it and going on "
+                                           "(--interrupt-on-timeout)");
+      kernel_->interrupt();
+    };
+    exec.on_cell_start = [this, &nb](std::size_t index, const json&, bool runs) {
+      current_cell_ = index;
+      cell_started_ = run_detail::wall_clock::now();
+      run_detail::papermill_cell_start(nb.cells()[index], cell_started_);
+      if (runs) reporter_.cell_start(index, nb.cells()[index]);
+    };
+    exec.on_output = [this](std::size_t index, const json& output) {
+      if (options_.output) options_.output(index, output);
+      reporter_.cell_output(index, output);
+      saver_->note_growth(run_detail::estimated_json_size(output));
+    };
+    exec.on_cell_end = [this, &nb](std::size_t index, const json&, CellOutcome outcome) {
+      on_cell_end(nb, index, outcome);
+    };
+    exec.on_tick = [this, &nb](std::size_t) { saver_->tick(nb); };
+
+    auto executed = execute::execute_notebook(nb, kernel_->connection(), exec);
+    result_.failure = executed.failure;
+    result_.cancelled = executed.cancelled;
+    result_.timed_out_cells = executed.timed_out_cells;
+    if (executed.cancelled) {
+      // A pod being stopped has a grace period of its own: interrupt the running cell so the
+      // kernel can honour shutdown_request at once, and keep the escalation short.
+      kernel_->interrupt();
+      kernel_->shutdown(std::chrono::milliseconds(1000));
+    } else {
+      kernel_->shutdown();
+    }
+    log_rejections(reporter_, *kernel_);
+    finish_notebook();
+  }
+
+  void on_cell_end(notebook::Notebook& nb, std::size_t index, CellOutcome outcome) {
+    json& cell = nb.cells()[index];
+    const bool stopped = outcome == CellOutcome::timed_out || outcome == CellOutcome::kernel_died ||
+                         outcome == CellOutcome::interrupted;
+    if (outcome == CellOutcome::failed || stopped) run_detail::papermill_cell_exception(nb, cell);
+    if (stopped) mark_stopped_cell(cell, outcome);
+    const auto now = run_detail::wall_clock::now();
+    run_detail::papermill_cell_complete(cell, cell_started_, now);
+    if (execute::cell_runs(cell)) {
+      ++result_.cells_executed;
+      reporter_.cell_end(index, cell, outcome, run_detail::seconds_between(cell_started_, now));
+    }
+    // papermill's metadata adds a few hundred bytes per cell; the saver paces itself on it.
+    saver_->note_growth(256);
+    // A cell that ends the run is followed by the final save at once.
+    if (outcome == CellOutcome::completed || outcome == CellOutcome::errored ||
+        (outcome == CellOutcome::timed_out && options_.interrupt_on_timeout)) {
+      saver_->after_cell(nb);
+    }
+  }
+
+  // papermill's notebook_complete and raise_for_execution_errors, then the final save.
+  void finish_notebook() {
+    notebook::Notebook& nb = result_.notebook;
+    run_detail::papermill_notebook_complete(nb, started_, run_detail::wall_clock::now());
+    if (result_.failure) run_detail::insert_error_cells(nb, *result_.failure);
+    saver_->save(nb, "end");
+    result_.saves = saver_->saves();
+    result_.bytes_written = saver_->bytes_written();
+  }
+
+  const RunOptions& options_;
+  RunResult& result_;
+  run_detail::RunReporter& reporter_;
+  std::optional<run_detail::ProgressiveSaver> saver_;
+  std::unique_ptr<kernel::Kernel> kernel_;
+  run_detail::wall_clock::time_point started_{};
+  run_detail::wall_clock::time_point cell_started_{};
+  std::size_t current_cell_ = 0;
+  bool start_saved_ = false;  // the output path took its first write
+};
+
+const char* status_for(const Error& error) {
+  if (dynamic_cast<const TimeoutError*>(&error)) return "timeout";
+  if (dynamic_cast<const KernelDiedError*>(&error)) return "kernel_died";
+  return "error";
 }
 
 }  // namespace
 
 RunResult run_notebook(const RunOptions& options) {
   RunResult result;
-  notebook::Notebook& nb = result.notebook;
-  const run_detail::Prepared prepared = run_detail::prepare_notebook(options, nb);
-  result.input_path = prepared.input_path;
-  result.output_path = prepared.output_path;
-  const std::string& kernel_name = prepared.kernel_name;
-
-  run_detail::ProgressiveSaver saver(prepared.output_path, std::chrono::seconds(2));
-  if (options.prepare_only) {
-    saver.save(nb);
-    return result;
-  }
-
-  // Find the kernel before anything is written, so a typo in -k leaves no file behind.
-  kernel::SearchOptions search;
-  search.env_prefix = options.env_prefix;
-  const kernel::KernelSpec spec =
-      kernel::find_kernelspec(kernel_name, kernel::kernelspec_search_path(search));
-  if (prepared.output_path != "-") saver.save(nb);
-
-  kernel::LaunchOptions launch;
-  launch.cwd = options.cwd;
-  launch.start_timeout = options.start_timeout;
-  launch.transport = options.transport;
-  launch.cancel = options.cancel;
-  launch.log = [&](const std::string& line) { log_line(options, LogLevel::debug, line); };
-  auto kernel = kernel::Kernel::start(spec, launch);
-  log_line(options, LogLevel::info,
-           "Kernel " + spec.name + " started (pid " + std::to_string(kernel->pid()) + ")");
-  if (kernel->kernel_info().contains("language_info")) {
-    nb.metadata()["language_info"] = kernel->kernel_info()["language_info"];
-  }
-
-  execute::ExecuteOptions exec;
-  exec.allow_errors = options.allow_errors;
-  exec.cell_timeout = options.execution_timeout;
-  exec.cancel = options.cancel;
-  exec.on_cell_start = [&](std::size_t index, const json&) {
-    log_line(options, LogLevel::info, "Executing cell " + std::to_string(index));
+  run_detail::RunReporter reporter(options);
+  Runner runner(options, result, reporter);
+  auto report_end = [&](const std::string& status, int code, const std::string& error) {
+    reporter.run_end(status, code, result.output_path, result.cells_executed, result.saves,
+                     result.bytes_written, error);
   };
-  if (options.log_output && options.output) exec.on_output = options.output;
-  exec.on_cell_end = [&](std::size_t, const json&) { saver.maybe_save(nb); };
-
   try {
-    auto executed = execute::execute_notebook(nb, kernel->connection(), exec);
-    result.failure = executed.failure;
-    result.cancelled = executed.cancelled;
-    if (executed.cancelled) {
-      // A pod being stopped has a grace period of its own: interrupt the running cell so the
-      // kernel can honour shutdown_request at once, and keep the escalation short.
-      kernel->interrupt();
-      kernel->shutdown(std::chrono::milliseconds(1000));
-    }
+    runner.run();
   } catch (const KernelDiedError& error) {
     // Nothing lost: whatever the cells produced before the kernel's death is on disk before
     // the error reaches the caller, and the kernel's last words are quoted.
-    const std::string reason = kernel->death_reason();
-    kernel->shutdown(std::chrono::milliseconds(2000));
-    log_rejections(options, *kernel);
-    saver.save(nb);
-    std::string tail = kernel->stderr_tail();
-    if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
-    throw KernelDiedError(std::string(error.what()) + ": " + reason +
-                          (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
-  } catch (const Error&) {
-    kernel->shutdown(std::chrono::milliseconds(2000));
-    log_rejections(options, *kernel);
-    saver.save(nb);
+    KernelDiedError detailed = runner.describe_death(error);
+    runner.save_after_error();
+    report_end("kernel_died", exit_code::kernel_died, detailed.what());
+    throw detailed;
+  } catch (const Error& error) {
+    runner.save_after_error();
+    report_end(status_for(error), exit_code_for(error), error.what());
     throw;
   }
-  kernel->shutdown();
-  log_rejections(options, *kernel);
-  saver.save(nb);
+  if (result.cancelled) {
+    const int signal = options.cancel_signal ? options.cancel_signal() : 0;
+    report_end("interrupted", signal > 0 ? 128 + signal : 130, "stopped by a signal");
+  } else if (result.failure) {
+    report_end("failed", exit_code::cell_error,
+               "cell " + std::to_string(result.failure->cell_index) + " raised " +
+                   result.failure->ename + ": " + result.failure->evalue);
+  } else if (!result.timed_out_cells.empty()) {
+    report_end("timeout", exit_code::timeout, "a cell passed --execution-timeout");
+  } else {
+    report_end("completed", exit_code::success, "");
+  }
   return result;
 }
 

@@ -23,33 +23,71 @@ struct CellFailure {
   std::vector<std::string> traceback;
 };
 
+// How a cell's turn ended, as reported to on_cell_end.
+enum class CellOutcome {
+  completed,    // ran to its reply, or was not run (markdown, raw, empty, skip-execution)
+  failed,       // the kernel replied with an error that stops the run (or SystemExit)
+  errored,      // raised, but errors were allowed (allow_errors, raises-exception)
+  timed_out,    // passed its deadline (interrupted and left behind with interrupt_on_timeout)
+  interrupted,  // the run was cancelled while it ran
+  kernel_died,  // the kernel went away while it ran
+};
+
+const char* to_string(CellOutcome outcome);
+
 struct ExecuteOptions {
   // Keep going after a cell raises (nbclient's allow_errors).
   bool allow_errors = false;
   // Deadline for one cell, from execute_request to its reply and idle status.
   std::optional<std::chrono::milliseconds> cell_timeout;
+  // On a passed deadline, interrupt the kernel and go on with the next cell (nbclient's
+  // interrupt_on_timeout) instead of throwing TimeoutError. Needs `interrupt`.
+  bool interrupt_on_timeout = false;
+  // How long an interrupted cell may take to answer before the run gives up on it.
+  std::chrono::milliseconds interrupt_grace{10000};
+  // Interrupts the kernel (the executor never signals processes itself).
+  std::function<void()> interrupt;
   // Set from another thread or a signal handler to stop between messages.
   const std::atomic<bool>* cancel = nullptr;
 
-  std::function<void(std::size_t cell_index, const nlohmann::json& cell)> on_cell_start;
+  // Called for every cell, in order, whether it runs or not (papermill's cell_start and
+  // cell_complete also see markdown cells). `runs` says whether it is sent to the kernel.
+  std::function<void(std::size_t cell_index, const nlohmann::json& cell, bool runs)> on_cell_start;
   std::function<void(std::size_t cell_index, const nlohmann::json& output)> on_output;
-  std::function<void(std::size_t cell_index, const nlohmann::json& cell)> on_cell_end;
+  std::function<void(std::size_t cell_index, const nlohmann::json& cell, CellOutcome outcome)>
+      on_cell_end;
+  // Called about every 200 ms while a cell runs (autosave during long cells).
+  std::function<void(std::size_t cell_index)> on_tick;
 };
 
 struct ExecuteResult {
   std::optional<CellFailure> failure;
   std::size_t cells_executed = 0;
   bool cancelled = false;
+  // A cell raised SystemExit with code 0 or none: the run stopped there without a failure,
+  // as papermill treats it.
+  bool stopped_by_system_exit = false;
+  // Cells that passed their deadline and were interrupted (interrupt_on_timeout).
+  std::vector<std::size_t> timed_out_cells;
   // Index of the cell that was running when the run stopped early (timeout, death, cancel).
   std::optional<std::size_t> interrupted_cell;
 };
 
+// Whether execute_notebook sends `cell` to the kernel: a code cell whose source is not blank
+// and that is not tagged skip-execution (nbclient's rules).
+bool cell_runs(const nlohmann::json& cell);
+
+// True for papermill's harmless SystemExit: ename SystemExit with evalue "" or "0".
+bool is_clean_system_exit(const std::string& ename, const std::string& evalue);
+
 // Runs the notebook's code cells in order on `kernel`, building outputs as nbclient does.
 // A cell is done when both its execute_reply (shell) and its status idle (iopub) have
 // arrived. Stops at the first error unless allow_errors or the cell is tagged
-// raises-exception. Empty cells and cells tagged skip-execution are not run.
-// Throws TimeoutError when a cell passes its deadline and KernelDiedError when the kernel
-// goes away; the notebook then holds every output received so far.
+// raises-exception; a clean SystemExit stops the run without a failure. Empty cells and
+// cells tagged skip-execution are not run.
+// Throws TimeoutError when a cell passes its deadline (unless interrupt_on_timeout) and
+// KernelDiedError when the kernel goes away; on_cell_end has then been called for the cell
+// and the notebook holds every output received so far.
 ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnection& kernel,
                                const ExecuteOptions& options);
 

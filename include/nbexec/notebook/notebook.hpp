@@ -55,6 +55,11 @@ std::string new_cell_id();
 // notebook's minor version is 5 or more.
 json new_code_cell(std::string source, int nbformat_minor);
 
+// nbformat.v4.upgrade for a v4 notebook, which papermill applies to every notebook it loads:
+// below the current minor (4.5) every cell gets a new id (minor < 5) and the minor becomes
+// current. Other versions are left alone.
+void upgrade_to_current_minor(Notebook& nb);
+
 // What nbformat.read does to cell ids of a 4.5+ notebook (its validate() "repairs" them):
 // gives a new id to every cell that has none or repeats an earlier cell's id. Returns how
 // many cells changed; does nothing for minor versions below 5.
