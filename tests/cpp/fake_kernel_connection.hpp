@@ -41,6 +41,9 @@ class FakeKernelConnection : public protocol::KernelConnection {
     return next;
   }
 
+  // Queues a message as if the kernel sent it now (an interrupt's KeyboardInterrupt, say).
+  void push(protocol::Incoming message) { queue_.push_back(std::move(message)); }
+
   bool kernel_alive() override { return alive; }
   std::string session_id() const override { return "fake-session"; }
 
