@@ -61,7 +61,9 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
              std::optional<std::string> cwd, double start_timeout,
              std::optional<double> execution_timeout, bool allow_errors, bool report_mode,
              bool prepare_only, bool log_output, std::optional<std::string> env_prefix,
-             py::object log, py::object output, const std::string& parameter_check) {
+             py::object log, py::object output, const std::string& parameter_check,
+             bool request_save_on_cell_execute, double autosave_cell_every,
+             bool interrupt_on_timeout) {
   nbexec::RunOptions options;
   options.input_path = input_path;
   options.output_path = output_path;
@@ -76,6 +78,10 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
   if (execution_timeout && *execution_timeout > 0)
     options.execution_timeout = seconds_to_ms(*execution_timeout);
   options.allow_errors = allow_errors;
+  options.interrupt_on_timeout = interrupt_on_timeout;
+  options.request_save_on_cell_execute = request_save_on_cell_execute;
+  if (autosave_cell_every < 0) throw py::value_error("autosave_cell_every must be >= 0");
+  options.autosave_cell_every = seconds_to_ms(autosave_cell_every);
   options.report_mode = report_mode;
   options.prepare_only = prepare_only;
   (void)log_output;  // the output callback is passed only when log_output is set
@@ -154,6 +160,7 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
   out["notebook"] = nbexec::notebook::serialize_notebook(result.notebook);
   out["failure"] = result.failure ? failure_to_python(*result.failure) : py::object(py::none());
   out["cancelled"] = result.cancelled || cancel.load();
+  out["timed_out_cells"] = result.timed_out_cells;
   return out;
 }
 
@@ -249,6 +256,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("execution_timeout"), py::arg("allow_errors"), py::arg("report_mode"),
         py::arg("prepare_only"), py::arg("log_output"), py::arg("env_prefix"), py::arg("log"),
         py::arg("output"), py::arg("parameter_check") = "strict",
+        py::arg("request_save_on_cell_execute") = true, py::arg("autosave_cell_every") = 30.0,
+        py::arg("interrupt_on_timeout") = false,
         "Load, parameterize, execute and save a notebook; the GIL is released while the "
         "kernel runs. Returns {'notebook': json text, 'failure': dict|None, 'cancelled': bool}.");
   m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from nbexec import _core
 from nbexec.exceptions import ExecutionError
+from nbexec.exceptions import TimeoutError as _TimeoutError
 
 logger = logging.getLogger("nbexec")
 
@@ -65,6 +66,9 @@ def execute_notebook(
     allow_errors: bool = False,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
+    request_save_on_cell_execute: bool = True,
+    autosave_cell_every: float = 30,
+    interrupt_on_timeout: bool = False,
     **engine_kwargs: Any,
 ):
     """Parameterize and execute a notebook, papermill-style, and save the result.
@@ -88,6 +92,13 @@ def execute_notebook(
             warning (papermill's behaviour) instead of raising ParameterError.
         check_parameters: check names and types against the notebook's parameters cell before
             the kernel starts; False does no type check (papermill's behaviour).
+        request_save_on_cell_execute: save the output notebook as cells complete (paced so the
+            bytes written stay within about 2.5x the final size); False saves only at the
+            start, on autosaves and at the end.
+        autosave_cell_every: save at least this often (seconds) while there is news, also in
+            the middle of a long cell; 0 disables.
+        interrupt_on_timeout: past ``execution_timeout``, interrupt the cell and go on with the
+            next; TimeoutError is raised at the end, after the notebook is saved.
 
     Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
@@ -101,8 +112,7 @@ def execute_notebook(
             parameters the notebook does not define or of the wrong type.
         TimeoutError, KernelDiedError: the run could not finish (output saved first).
     """
-    unknown = set(engine_kwargs) - {"engine_name", "request_save_on_cell_execute",
-                                    "autosave_cell_every", "stdout_file", "stderr_file"}
+    unknown = set(engine_kwargs) - {"engine_name", "stdout_file", "stderr_file"}
     if unknown:
         raise TypeError(f"execute_notebook() got unexpected keyword arguments: {sorted(unknown)}")
     if isinstance(parameters, (str, os.PathLike)):
@@ -125,12 +135,19 @@ def execute_notebook(
         output=_log_output if log_output else None,
         parameter_check=("off" if not check_parameters
                          else "warn_unknown" if allow_unknown_parameters else "strict"),
+        request_save_on_cell_execute=request_save_on_cell_execute,
+        autosave_cell_every=float(autosave_cell_every),
+        interrupt_on_timeout=interrupt_on_timeout,
     )
     if result["cancelled"]:
         raise KeyboardInterrupt("nbexec: run interrupted; the output notebook was saved")
     failure = result["failure"]
     if failure is not None:
         raise ExecutionError(**failure)
+    if result["timed_out_cells"]:
+        cells = ", ".join(str(i) for i in result["timed_out_cells"])
+        raise _TimeoutError(f"nbexec: cell(s) {cells} passed execution_timeout and were "
+                           "interrupted; the output notebook was saved")
     return _as_notebook(result["notebook"])
 
 

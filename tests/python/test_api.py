@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -105,15 +106,52 @@ def test_keyboard_interrupt_stops_a_silent_cell_and_saves(write_notebook, tmp_pa
 
     src = write_notebook(["print('first')", "import time; time.sleep(60)", "print('never')"])
     out = tmp_path / "out.ipynb"
-    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    started = time.monotonic()
-    timer.start()
+    fired = []
+
+    def interrupt():
+        fired.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.5, interrupt)
+
+    # The interrupt comes once the silent cell runs, however long the kernel took to start.
+    class StartTimerOnSecondCell(logging.Handler):
+        def emit(self, record):
+            if record.getMessage() == "Executing cell 1":
+                timer.start()
+
+    handler = StartTimerOnSecondCell()
+    logger = logging.getLogger("nbexec")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         with pytest.raises(KeyboardInterrupt):
             nbexec.execute_notebook(src, out)
+        stopped = time.monotonic()
     finally:
         timer.cancel()
-    assert time.monotonic() - started < 10
+        logger.removeHandler(handler)
+    assert fired and stopped - fired[0] < 5
     saved = read_valid(out)
     assert stream_text(code_cells(saved)[0]) == "first\n"
     assert code_cells(saved)[2].outputs == []
+
+
+def test_interrupt_on_timeout_goes_on_then_raises_timeout(write_notebook, tmp_path):
+    src = write_notebook(["import time; time.sleep(60)", "print('after')"])
+    out = tmp_path / "out.ipynb"
+    with pytest.raises(nbexec.TimeoutError, match="interrupted"):
+        nbexec.execute_notebook(src, out, execution_timeout=1, interrupt_on_timeout=True)
+    cells = nbformat.read(out, as_version=4).cells
+    assert cells[0].outputs[-1].ename == "KeyboardInterrupt"
+    assert cells[1].outputs[0].text == "after\n"
+
+
+def test_save_options_are_checked_and_accepted(write_notebook, tmp_path):
+    src = write_notebook(["x = 1"])
+    out = tmp_path / "out.ipynb"
+    nb = nbexec.execute_notebook(src, out, request_save_on_cell_execute=False,
+                                 autosave_cell_every=0)
+    assert nb.metadata.papermill.exception is None
+    with pytest.raises(ValueError, match="autosave_cell_every"):
+        nbexec.execute_notebook(src, out, autosave_cell_every=-1)
