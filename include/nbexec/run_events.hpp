@@ -36,7 +36,8 @@ constexpr std::size_t event_text_limit = 2000;
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
 std::string cap_event_text(const std::string& text, std::size_t limit, bool* truncated = nullptr);
 
-// The current UTC time as papermill writes it (datetime.isoformat(): 2026-11-29T16:50:52.123456+00:00).
+// The current UTC time as papermill writes it (datetime.isoformat():
+// 2026-11-29T16:50:52.123456+00:00).
 std::string utc_now_iso();
 
 }  // namespace nbexec

@@ -75,8 +75,8 @@ struct Recorder {
 
 TEST_CASE("every cell is seen in order, run or not", "[execute][lifecycle]") {
   FakeKernelConnection kernel(scripted);
-  auto nb = make(json::array({markdown("# title"), code("a"), code("  "),
-                              code("b", {"skip-execution"}), code("c")}));
+  auto nb = make(json::array(
+      {markdown("# title"), code("a"), code("  "), code("b", {"skip-execution"}), code("c")}));
   execute::ExecuteOptions options;
   Recorder recorder;
   recorder.attach(options);
