@@ -270,6 +270,47 @@ TEST_CASE("clear_output and display updates", "[execute]") {
   CHECK(fourth[0]["text"] == "kept\n");
 }
 
+TEST_CASE("display ids are matched as nbclient's dict keys", "[execute]") {
+  // IPython sends display(obj, display_id=5) with the number as given; nbclient keys its map by
+  // the value, so 5 and 5.0 are one id and "5" another, and a falsy id is no id.
+  auto display = [](const std::string& id, const std::string& text, json display_id) {
+    return iopub(id, "display_data",
+                 {{"data", {{"text/plain", text}}},
+                  {"metadata", json::object()},
+                  {"transient", {{"display_id", display_id}}}});
+  };
+  FakeKernelConnection kernel(
+      simple_kernel([&](const std::string& code, const std::string& id, int) {
+        std::vector<protocol::Incoming> out;
+        if (code == "show") {
+          out.push_back(display(id, "int", 5));
+          out.push_back(display(id, "string", "5"));
+          out.push_back(display(id, "zero", 0));
+          out.push_back(display(id, "empty", ""));
+          out.push_back(iopub(id, "display_data",
+                              {{"data", {{"text/plain", "null transient"}}},
+                               {"metadata", json::object()},
+                               {"transient", nullptr}}));
+        } else if (code == "update") {
+          for (json display_id : {json(5.0), json(0), json("")}) {
+            out.push_back(iopub(id, "update_display_data",
+                                {{"data", {{"text/plain", "updated"}}},
+                                 {"metadata", json::object()},
+                                 {"transient", {{"display_id", display_id}}}}));
+          }
+        }
+        return out;
+      }));
+  auto nb = make_notebook(json::array({code_cell("show"), code_cell("update")}));
+  execute::execute_notebook(nb, kernel, {});
+  std::vector<std::string> texts;
+  for (const auto& output : nb.cells()[0]["outputs"]) {
+    texts.push_back(output["data"]["text/plain"].get<std::string>());
+  }
+  CHECK(texts == std::vector<std::string>{"updated", "string", "zero", "empty", "null transient"});
+  CHECK(nb.cells()[1]["outputs"].empty());
+}
+
 TEST_CASE("a dead kernel or a passed deadline ends the run with the outputs kept", "[execute]") {
   SECTION("kernel death") {
     FakeKernelConnection kernel([](const std::string&, const std::string& id) {

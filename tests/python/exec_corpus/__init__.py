@@ -1,0 +1,1 @@
+"""Notebooks that exercise every kind of cell output, for the nbexec-vs-nbclient test."""
