@@ -243,6 +243,12 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
   std::filesystem::path runtime_dir = detail::ensure_runtime_dir();
   impl->connection_file = detail::create_connection_file(runtime_dir, options.transport, spec.name);
   impl->argv = launch_argv(spec, impl->connection_file.path);
+  // nbclient (and so papermill) keeps an ipykernel's history in memory: runs share no SQLite
+  // history file, so parallel runs cannot lock each other out and a notebook sees only its
+  // own history. jupyter_client's KernelManager.ipykernel names these kernels.
+  if (spec.name == "python" || spec.name == "python2" || spec.name == "python3") {
+    impl->argv.push_back("--HistoryManager.hist_file=:memory:");
+  }
 
   detail::SpawnRequest request;
   request.argv = impl->argv;

@@ -157,9 +157,6 @@ KNOWN_DIFFERENCES = {
     "big_ints": "integers beyond 64 bits become doubles: nbexec parses kernel messages and "
                 "notebooks with nlohmann::json, which has no big integers "
                 "(2**64 + 1 is written as 1.8446744073709552e+19)",
-    "unicode_blank": "nbexec's executor skips only ASCII-blank cells; nbclient skips any cell "
-                     "whose source.strip() is empty, so U+00A0, U+3000, U+2028, \\x1c or \\x85 "
-                     "alone make nbexec run a cell that nbclient leaves alone",
 }
 
 
@@ -311,12 +308,7 @@ PARALLEL = ["Parallel Execute A.ipynb", "Parallel Execute B.ipynb"]
 # the whole cell. Everything else is compared, tracebacks without their context lines.
 STORED_BY_OLDER_IPYTHON = {"Skip Exceptions with Cell Tags.ipynb"}
 
-SUITE_DIFFERENCES = {
-    "Check History in Memory.ipynb":
-        "nbexec starts ipykernel without --HistoryManager.hist_file=:memory:, which nbclient "
-        "(and so papermill) adds for every ipykernel: the history goes to the shared SQLite "
-        "file in the IPython profile instead",
-}
+SUITE_DIFFERENCES: dict[str, str] = {}
 
 
 # nbexec goes on after interrupting a cell past its deadline, as nbclient does, but then exits 3
