@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/event_log.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -17,12 +18,26 @@ std::optional<std::filesystem::path> executable_env_prefix() {
 }
 
 int report_error(const std::exception& error) {
-  if (const auto* known = dynamic_cast<const Error*>(&error)) {
-    std::cerr << "nbexec: error: " << known->what() << "\n";
-    return exit_code_for(*known);
+  const auto* known = dynamic_cast<const Error*>(&error);
+  const int code = known ? exit_code_for(*known) : exit_code::internal;
+  JsonErrorMode& json = json_error_mode();
+  if (json.enabled) {
+    // --log-format json: stderr carries only events; a run that ended has said it in run_end.
+    if (!json.run_end_written) {
+      const std::string message =
+          known ? std::string(error.what()) : "internal error: " + std::string(error.what());
+      std::cerr << event_line(error_run_end(json.output_path, code, message));
+      json.run_end_written = true;
+    }
+    std::cerr.flush();
+    return code;
   }
-  std::cerr << "nbexec: internal error: " << error.what() << "\n";
-  return exit_code::internal;
+  if (known) {
+    std::cerr << "nbexec: error: " << known->what() << "\n";
+  } else {
+    std::cerr << "nbexec: internal error: " << error.what() << "\n";
+  }
+  return code;
 }
 
 }  // namespace nbexec::cli

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/event_log.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/version.hpp>
@@ -43,10 +44,18 @@ int main(int argc, char** argv) {
   nbexec::cli::Action inspect_action = nbexec::cli::add_inspect_command(app);
 
   std::vector<std::string> args = with_implicit_run(argc, argv);
+  const bool json_log = nbexec::cli::json_log_requested(args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
   try {
     app.parse(args);
   } catch (const CLI::ParseError& error) {
+    // --help and --version end parsing with code 0 and print to stdout as usual.
+    if (error.get_exit_code() != 0 && json_log) {
+      // --log-format json: a usage error is a run_end event like any other failure.
+      std::cerr << nbexec::cli::event_line(
+          nbexec::cli::error_run_end("", nbexec::exit_code::bad_input, error.what()));
+      return nbexec::exit_code::bad_input;
+    }
     int code = app.exit(error);
     return code == 0 ? 0 : nbexec::exit_code::bad_input;
   }

@@ -1,6 +1,10 @@
 #include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/event_log.hpp"
 #include "cli/notebook_help.hpp"
+#include "cli/output_stream.hpp"
 #include "cli/parameter_options.hpp"
+#include "cli/progress_bar.hpp"
 #include "cli/signals.hpp"
 
 #include <nbexec/error.hpp>
@@ -8,9 +12,11 @@
 #include <nbexec/params/inspect.hpp>
 #include <nbexec/params/path_template.hpp>
 #include <nbexec/run.hpp>
+#include <nbexec/version.hpp>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,10 +32,16 @@ struct RunArgs {
   std::string kernel;
   std::string language;
   std::string cwd;
+  std::string engine;
   double start_timeout = 60;
   double execution_timeout = 0;
+  bool interrupt_on_timeout = false;
+  bool request_save_on_cell_execute = true;
+  int autosave_cell_every = 30;
   std::string transport = "tcp";
   bool log_output = false;
+  std::string stdout_file;
+  std::string stderr_file;
   bool allow_errors = false;
   bool report_mode = false;
   bool prepare_only = false;
@@ -37,39 +49,36 @@ struct RunArgs {
   bool allow_unknown_parameters = false;
   bool no_parameter_check = false;
   std::string log_level = "INFO";
-  bool progress_bar = false;
+  std::string log_format = "text";
+  bool progress_bar = true;  // --no-progress-bar turns the (TTY-only) bar off
 };
 
 std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-bool level_shown(const std::string& threshold, LogLevel level) {
-  int wanted = threshold == "DEBUG" ? 0 : threshold == "INFO" ? 1 : threshold == "WARNING" ? 2 : 3;
-  return static_cast<int>(level) >= wanted;
+// --log-level as a rank comparable with LogLevel: NOTSET and DEBUG show everything, CRITICAL
+// hides every log line (nbexec logs nothing at that level).
+int level_rank(const std::string& name) {
+  if (name == "NOTSET" || name == "DEBUG") return 0;
+  if (name == "INFO") return 1;
+  if (name == "WARNING") return 2;
+  if (name == "ERROR") return 3;
+  return 4;
 }
 
-// papermill's --log-output writes stream text as it arrives and the text/plain of rich
-// outputs; all of it goes to stderr so that stdout stays free for `-` output.
-void print_output(const nlohmann::json& output) {
-  const std::string type = output.value("output_type", std::string());
-  if (type == "stream") {
-    std::cerr << output.value("text", std::string());
-  } else if (type == "error") {
-    std::cerr << output.value("ename", std::string()) << ": "
-              << output.value("evalue", std::string()) << "\n";
-  } else if (output.contains("data") && output["data"].contains("text/plain")) {
-    const auto& text = output["data"]["text/plain"];
-    std::cerr << (text.is_string() ? text.get<std::string>() : text.dump()) << "\n";
-  }
-  std::cerr.flush();
+// The library's text line for each cell; the progress bar and --log-output's separators say the
+// same, so it is left out when either is shown.
+bool is_cell_line(const std::string& line) {
+  return line.rfind("Executing cell ", 0) == 0;
 }
 
-void print_failure(const execute::CellFailure& failure) {
-  std::cerr << "nbexec: error: cell " << failure.cell_index;
-  if (failure.execution_count) std::cerr << " (In [" << *failure.execution_count << "])";
-  std::cerr << " raised " << failure.ename << ": " << failure.evalue << "\n";
-  for (const auto& line : failure.traceback) std::cerr << strip_ansi(line) << "\n";
+void print_failure(Console& console, const execute::CellFailure& failure) {
+  std::string text = "nbexec: error: cell " + std::to_string(failure.cell_index);
+  if (failure.execution_count) text += " (In [" + std::to_string(*failure.execution_count) + "])";
+  text += " raised " + failure.ename + ": " + failure.evalue + "\n";
+  for (const auto& line : failure.traceback) text += strip_ansi(line) + "\n";
+  console.err(text);
 }
 
 // papermill's --help-notebook: the parameters of INPUT (its path filled in from the
@@ -83,12 +92,11 @@ int help_notebook(const RunArgs& args, const params::Parameters& parameters) {
   return print_notebook_help(args.input, found, std::cout);
 }
 
-int run(const RunArgs& args) {
+RunOptions run_options(const RunArgs& args, params::Parameters parameters) {
   RunOptions options;
   options.input_path = args.input;
   options.output_path = args.output;
-  options.parameters = merge_parameter_args(args.parameters, args.input, args.output);
-  if (args.help_notebook) return help_notebook(args, options.parameters);
+  options.parameters = std::move(parameters);
   options.parameter_check = args.no_parameter_check         ? ParameterCheck::off
                             : args.allow_unknown_parameters ? ParameterCheck::warn_unknown
                                                             : ParameterCheck::strict;
@@ -97,38 +105,105 @@ int run(const RunArgs& args) {
   if (!args.cwd.empty()) options.cwd = args.cwd;
   options.start_timeout = to_ms(args.start_timeout);
   if (args.execution_timeout > 0) options.execution_timeout = to_ms(args.execution_timeout);
+  options.interrupt_on_timeout = args.interrupt_on_timeout;
+  options.request_save_on_cell_execute = args.request_save_on_cell_execute;
+  options.autosave_cell_every = std::chrono::seconds(args.autosave_cell_every);
   options.transport = args.transport;
   options.allow_errors = args.allow_errors;
   options.report_mode = args.report_mode;
   options.prepare_only = args.prepare_only;
   options.env_prefix = executable_env_prefix();
-  const std::string level = args.log_level;
-  options.log = [level](LogLevel l, const std::string& line) {
-    if (level_shown(level, l)) std::cerr << "nbexec: " << line << "\n";
-  };
-  if (args.log_output) {
-    options.output = [](std::size_t, const nlohmann::json& output) { print_output(output); };
+  return options;
+}
+
+int run(const RunArgs& args) {
+  const bool json = args.log_format == "json";
+  if (json) {
+    json_error_mode().enabled = true;
+    json_error_mode().output_path = args.output;
   }
+  params::Parameters parameters = merge_parameter_args(args.parameters, args.input, args.output);
+  if (args.help_notebook) return help_notebook(args, parameters);
+  RunOptions options = run_options(args, std::move(parameters));
+  if (args.execution_timeout <= 0 && args.interrupt_on_timeout) {
+    throw UsageError("--interrupt-on-timeout needs --execution-timeout SECONDS");
+  }
+
+  // How the run is shown: JSON events, or text lines with an optional progress bar and the
+  // cells' own text (docs/cli.md, "What you see").
+  Console console;
+  const int threshold = level_rank(args.log_level);
+  std::optional<JsonEventLog> events;
+  if (json) {
+    // "log" events are debug or info; WARNING and above leave only the other kinds.
+    events.emplace(console, threshold == 0   ? LogLevel::debug
+                            : threshold == 1 ? LogLevel::info
+                                             : LogLevel::warning);
+  }
+  OutputRouting routing;
+  routing.log_output = args.log_output && !json;
+  routing.notebook_on_stdout = args.output == "-";
+  routing.stdout_file = args.stdout_file;
+  routing.stderr_file = args.stderr_file;
+  CellOutputStream outputs(console, routing);
+  std::optional<ProgressBar> bar;
+  if (!json && args.progress_bar && !args.log_output && !args.prepare_only &&
+      stderr_is_terminal()) {
+    bar.emplace(console);
+  }
+
+  if (!json) {
+    const bool cells_shown = bar.has_value() || routing.log_output;
+    options.log = [&console, threshold, cells_shown](LogLevel level, const std::string& line) {
+      if (static_cast<int>(level) < threshold) return;
+      if (cells_shown && is_cell_line(line)) return;
+      console.line("nbexec: " + line);
+    };
+  }
+  if (outputs.active()) {
+    options.output = [&outputs](std::size_t cell, const nlohmann::json& output) {
+      outputs.on_output(cell, output);
+    };
+  }
+  options.on_event = [&](const RunEvent& event) {
+    if (events) events->on_event(event);
+    if (bar) bar->on_event(event);
+    outputs.on_event(event);
+  };
 
   SignalGuard signals;
   options.cancel = &signals.cancelled();
   options.cancel_signal = [&signals] { return signals.signal_number(); };
   RunResult result = run_notebook(options);
+  bar.reset();  // finished at run_end; this only joins its timer
   if (result.cancelled || signals.signal_number() != 0) {
-    std::cerr << "nbexec: stopped by signal " << signals.signal_number()
-              << "; the notebook was saved\n";
+    if (!json) {
+      console.line("nbexec: stopped by signal " + std::to_string(signals.signal_number()) +
+                   "; the notebook was saved");
+    }
     return 128 + signals.signal_number();
   }
   if (result.failure) {
-    print_failure(*result.failure);
+    if (!json) print_failure(console, *result.failure);
     return exit_code::cell_error;
   }
   if (!result.timed_out_cells.empty()) {
-    std::cerr << "nbexec: error: " << result.timed_out_cells.size()
-              << " cell(s) passed --execution-timeout and were interrupted\n";
+    if (!json) {
+      console.line("nbexec: error: " + std::to_string(result.timed_out_cells.size()) +
+                   " cell(s) passed --execution-timeout and were interrupted");
+    }
     return exit_code::timeout;
   }
   return exit_code::success;
+}
+
+// --engine: papermill's engines that run a notebook on a Jupyter kernel (its default is
+// nbclient); nbexec is such an engine and knows no other.
+std::string check_engine(std::string& name) {
+  if (name == "nbclient") return {};
+  return "nbexec runs notebooks on a Jupyter kernel, as papermill's default engine 'nbclient' "
+         "does; engine '" +
+         name + "' is not available";
 }
 
 }  // namespace
@@ -140,28 +215,60 @@ Action add_run_command(CLI::App& app) {
       "Parameterize and execute a notebook on a Jupyter kernel (papermill's command line).\n"
       "The output notebook is written before the kernel starts, during the run and at the end,\n"
       "also when a cell fails; a failing cell exits 1 with its traceback on stderr.");
+  command->set_version_flag("--version", std::string("nbexec ") + std::string(nbexec::version),
+                            "Print the version and exit");
   command->add_option("INPUT", args->input, "Notebook to execute; - reads standard input")
       ->required();
   command->add_option("OUTPUT", args->output,
-                      "Where to write the executed notebook; - writes standard output; "
-                      "omitted: nothing is written");
+                      "Where to write the executed notebook; - writes standard output (then "
+                      "nothing else goes there); omitted: nothing is written");
   add_parameter_options(command, args->parameters, true);
   command->add_option("-k,--kernel", args->kernel,
                       "Kernel name (see `nbexec kernelspecs`); default: the notebook's");
   command->add_option("-l,--language", args->language,
                       "Language for rendering parameters; default: the notebook's");
   command->add_option("--cwd", args->cwd, "Working directory of the kernel");
+  command
+      ->add_option("--engine", args->engine,
+                   "Accepted for papermill compatibility: only nbclient (papermill's default, "
+                   "run on a Jupyter kernel); any other name is exit 2")
+      ->check(CLI::Validator(check_engine, "NAME"));
   command->add_option("--start-timeout,--start_timeout", args->start_timeout,
                       "Seconds to wait for the kernel to start (default 60)");
   command->add_option("--execution-timeout", args->execution_timeout,
-                      "Seconds a cell may run before the run stops with exit 3 (default: none)");
+                      "Seconds a cell may run; past it the run stops with exit 3 (default: no "
+                      "limit)");
+  command->add_flag("--interrupt-on-timeout", args->interrupt_on_timeout,
+                    "With --execution-timeout: interrupt a cell past its deadline and go on "
+                    "with the next; exit 3 at the end (nbexec only)");
+  command->add_flag("--request-save-on-cell-execute,!--no-request-save-on-cell-execute",
+                    args->request_save_on_cell_execute,
+                    "Save the output notebook after cells complete, at most every 2 s (default); "
+                    "--no-...: only at start, end and autosaves");
+  command
+      ->add_option("--autosave-cell-every", args->autosave_cell_every,
+                   "Seconds between saves while a long cell runs and has news (default 30; "
+                   "0 disables)")
+      ->check(CLI::NonNegativeNumber);
   command
       ->add_option("--transport", args->transport,
                    "Kernel sockets: tcp (127.0.0.1, default) or ipc (Unix socket files in "
                    "the runtime directory)")
       ->check(CLI::IsMember({"tcp", "ipc"}));
   command->add_flag("--log-output,!--no-log-output", args->log_output,
-                    "Write cell outputs to stderr as they arrive");
+                    "Stream cell outputs as they arrive: stdout text and text/plain to stdout, "
+                    "stderr text and errors to stderr (all to stderr when OUTPUT is -), each "
+                    "cell framed by 'Executing Cell N---' / 'Ending Cell N---' on stderr");
+  command
+      ->add_option("--stdout-file", args->stdout_file,
+                   "Write the text the cells print to stdout to FILE as it arrives "
+                   "(- : standard output)")
+      ->type_name("FILE");
+  command
+      ->add_option("--stderr-file", args->stderr_file,
+                   "Write the text the cells print to stderr to FILE as it arrives "
+                   "(- : standard output, as papermill)")
+      ->type_name("FILE");
   command->add_flag("--allow-errors", args->allow_errors,
                     "Keep executing after a cell raises (exit 0)");
   command->add_flag("--report-mode,!--no-report-mode", args->report_mode,
@@ -174,21 +281,40 @@ Action add_run_command(CLI::App& app) {
                     "Do not check parameters against the notebook (papermill's behaviour)");
   command->add_flag("--prepare-only,!--prepare-execute", args->prepare_only,
                     "Inject parameters and write the output without executing");
-  command->add_option("--log-level", args->log_level, "DEBUG, INFO, WARNING or ERROR")
-      ->check(CLI::IsMember({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}));
+  command
+      ->add_option("--log-level", args->log_level,
+                   "Text lines (and json 'log' events) shown: NOTSET, DEBUG, INFO (default), "
+                   "WARNING, ERROR, CRITICAL")
+      ->check(CLI::IsMember({"NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}));
+  command
+      ->add_option("--log-format", args->log_format,
+                   "text (default): lines and, on a terminal, a progress bar; json: one JSON "
+                   "event per line on stderr and nothing else there (docs/events.md)")
+      ->check(CLI::IsMember({"text", "json"}));
   command->add_flag("--progress-bar,!--no-progress-bar", args->progress_bar,
-                    "Accepted for papermill compatibility; nbexec logs lines instead");
+                    "Progress bar on stderr when it is a terminal (default); never drawn "
+                    "elsewhere, with --log-output or with --log-format json");
   command->footer(
       "Examples:\n"
       "  nbexec run in.ipynb out.ipynb -p alpha 0.6 -p name 'Ada' -f params.yaml\n"
-      "  nbexec run in.ipynb out.ipynb -k python3 --cwd data/ --log-output\n"
+      "  nbexec in.ipynb out.ipynb -f params.yaml --log-output     (papermill's form)\n"
+      "  nbexec run in.ipynb out.ipynb --stdout-file cells.log --stderr-file cells.err\n"
+      "  nbexec run in.ipynb out.ipynb --log-format json 2> events.jsonl\n"
+      "  nbexec run in.ipynb out.ipynb --execution-timeout 600 --interrupt-on-timeout\n"
       "  nbexec run in.ipynb - --prepare-only > parameterized.ipynb\n\n"
       "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins) and are checked\n"
       "against the notebook's parameters cell before the kernel starts: an unknown name or a\n"
       "value of the wrong type is exit 2. INPUT and OUTPUT may name parameters: "
       "out-{alpha}.ipynb.\n"
-      "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
-      "4 kernel died, 128+N stopped by signal N. See docs/cli.md.");
+      "Progress goes to stderr: a bar on a terminal, else one line per cell.\n\n"
+      "Exit codes:\n"
+      "  0      success\n"
+      "  1      a cell raised (its traceback on stderr, the notebook saved with it)\n"
+      "  2      usage error or bad input (notebook, parameters, kernel name, paths)\n"
+      "  3      the kernel did not start in time, or a cell passed --execution-timeout\n"
+      "  4      the kernel died\n"
+      "  128+N  stopped by signal N (SIGINT 130, SIGTERM 143); the notebook was saved\n"
+      "See docs/cli.md and docs/events.md.");
   return [args]() { return run(*args); };
 }
 
