@@ -33,15 +33,16 @@ std::string outcome_text(const std::string& status) {
 }
 
 std::string state_text(const Progress& progress) {
+  if (!progress.outcome.empty()) {
+    std::string text = outcome_text(progress.outcome);
+    const auto at = progress.stopped ? progress.stopped : progress.cell;
+    if (progress.outcome != "completed" && at) text += " at cell " + std::to_string(*at);
+    return text;
+  }
   std::string cell;
   if (progress.cell) {
     cell = "cell " + std::to_string(*progress.cell);
     if (!progress.description.empty()) cell += " (" + progress.description + ")";
-  }
-  if (!progress.outcome.empty()) {
-    std::string text = outcome_text(progress.outcome);
-    if (progress.outcome != "completed" && !cell.empty()) text += " at " + cell;
-    return text;
   }
   if (!progress.kernel_ready) return "Starting kernel";
   return cell.empty() ? "Executing" : "Executing " + cell;
@@ -135,6 +136,10 @@ void ProgressBar::on_event(const RunEvent& event) {
     progress_.description = event.value("description", std::string());
   } else if (kind == "cell_end") {
     ++progress_.done;
+    const std::string status = event.value("status", std::string());
+    if (!progress_.stopped && status != "completed" && status != "errored") {
+      progress_.stopped = event.value("cell_index", std::size_t{0});
+    }
   } else if (kind == "run_end") {
     progress_.outcome = event.value("status", std::string("error"));
     draw_locked();

@@ -16,13 +16,14 @@ namespace nbexec::cli {
 
 // What the progress bar shows.
 struct Progress {
-  std::size_t done = 0;             // code cells that ended
-  std::size_t total = 0;            // code cells the run sends to the kernel
-  bool kernel_ready = false;        // past kernel_ready
-  std::optional<std::size_t> cell;  // notebook index of the running (or last) cell
-  std::string description;          // its papermill_description=..., if any
-  double elapsed = 0;               // seconds since run_start
-  std::string outcome;              // run_end's status, once the run is over
+  std::size_t done = 0;                // code cells that ended
+  std::size_t total = 0;               // code cells the run sends to the kernel
+  bool kernel_ready = false;           // past kernel_ready
+  std::optional<std::size_t> cell;     // notebook index of the running (or last) cell
+  std::optional<std::size_t> stopped;  // the first cell that did not complete
+  std::string description;             // its papermill_description=..., if any
+  double elapsed = 0;                  // seconds since run_start
+  std::string outcome;                 // run_end's status, once the run is over
 };
 
 // One line, at most `width` - 1 characters (a full-width line would wrap):
