@@ -117,8 +117,7 @@ void papermill_cell_exception(notebook::Notebook& nb, json& cell) {
   object_at(nb.metadata(), "papermill")["exception"] = true;
 }
 
-void papermill_cell_complete(json& cell, wall_clock::time_point start,
-                             wall_clock::time_point now) {
+void papermill_cell_complete(json& cell, wall_clock::time_point start, wall_clock::time_point now) {
   json& papermill = papermill_of(cell);
   papermill["end_time"] = isoformat_utc(now);
   papermill["duration"] = seconds_between(start, now);

@@ -50,8 +50,8 @@ void papermill_notebook_complete(notebook::Notebook& nb, wall_clock::time_point 
 // papermill-error-cell-tag.
 void insert_error_cells(notebook::Notebook& nb, const execute::CellFailure& failure);
 
-// A time as Python's datetime.isoformat() writes an aware UTC time: 2026-11-29T16:50:52.123456+00:00
-// (no fraction when the microseconds are zero).
+// A time as Python's datetime.isoformat() writes an aware UTC time:
+// 2026-11-29T16:50:52.123456+00:00 (no fraction when the microseconds are zero).
 std::string isoformat_utc(wall_clock::time_point time);
 
 // Seconds between two times, as timedelta.total_seconds().

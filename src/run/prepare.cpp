@@ -74,7 +74,9 @@ void hide_code_sources(notebook::Notebook& nb) {
   }
 }
 
-// papermill records where the notebook came from and went, and what it was given.
+// papermill records where the notebook came from and went, and what it was given. Like
+// papermill's parameterize_notebook, parameters are recorded only when some were given: a run
+// without any keeps those an earlier run recorded.
 void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options,
                                const Prepared& prepared) {
   json& papermill = nb.metadata()["papermill"];
@@ -82,7 +84,7 @@ void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options
   papermill["input_path"] = prepared.input_path.string();
   papermill["output_path"] =
       prepared.output_path.empty() ? json(nullptr) : json(prepared.output_path.string());
-  papermill["parameters"] = json::parse(options.parameters.dump());
+  if (!options.parameters.empty()) papermill["parameters"] = json::parse(options.parameters.dump());
 }
 
 }  // namespace
