@@ -15,6 +15,14 @@ from fake_kernel.harness import assert_nothing_left, started_pid
 from helpers import code_cells, read_valid, stream_text
 
 
+def assert_stopped_cell(cell, reason):
+    """A cell cut short is marked failed, as papermill marks a failed cell, and says why."""
+    assert cell.metadata.papermill.status == "failed"
+    assert cell.metadata.papermill.exception is True
+    assert cell.metadata.nbexec.stop_reason == reason
+    assert cell.metadata.papermill.end_time is not None
+
+
 @pytest.fixture
 def runtime_env(tmp_path):
     runtime_dir = tmp_path / "runtime"
@@ -82,6 +90,8 @@ def test_sigkill_mid_cell_is_noticed_within_2_seconds(run_cli, write_notebook, t
     assert stream_text(cells[0]) == "before\n"
     assert stream_text(cells[1]) == "partial\n"
     assert cells[2].outputs == []
+    assert_stopped_cell(cells[1], "kernel_died")
+    assert cells[2].metadata.papermill.status == "pending"
     assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
 
 
@@ -93,7 +103,31 @@ def test_execution_timeout_exits_3_and_saves_outputs(run_cli, write_notebook, tm
     proc = run_cli("run", src, out, "--execution-timeout", "1", env=env)
     assert proc.returncode == 3, proc.stderr
     assert "--execution-timeout" in proc.stderr
-    assert stream_text(code_cells(read_valid(out))[0]) == "start\n"
+    cells = code_cells(read_valid(out))
+    assert stream_text(cells[0]) == "start\n"
+    assert_stopped_cell(cells[1], "timeout")
+    assert cells[0].metadata.papermill.status == "completed"
+    assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
+
+
+def test_interrupt_on_timeout_goes_on_and_exits_3(run_cli, write_notebook, tmp_path,
+                                                  runtime_env):
+    runtime_dir, env = runtime_env
+    src = write_notebook(["import time; time.sleep(60)", "print('after', flush=True)"])
+    out = tmp_path / "out.ipynb"
+    started = time.monotonic()
+    proc = run_cli("run", src, out, "--execution-timeout", "1", "--interrupt-on-timeout",
+                   env=env)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 3, proc.stderr
+    assert "interrupting it and going on" in proc.stderr
+    cells = code_cells(read_valid(out))
+    # The interrupt's KeyboardInterrupt is kept, as nbclient keeps it, and the next cell ran.
+    assert [o.ename for o in cells[0].outputs if o.output_type == "error"] == ["KeyboardInterrupt"]
+    assert cells[0].metadata.papermill.status == "failed"
+    assert cells[0].metadata.nbexec.stop_reason == "timeout"
+    assert stream_text(cells[1]) == "after\n"
+    assert cells[1].metadata.papermill.status == "completed"
     assert_nothing_left(runtime_dir, [started_pid(proc.stderr)])
 
 
@@ -118,7 +152,12 @@ def test_signal_stops_the_run_saves_and_exits_128_plus_n(cli, write_notebook, tm
     code = proc.wait(timeout=10)
     assert time.monotonic() - sent < 5
     assert code == 128 + signum, stderr + rest
-    assert stream_text(code_cells(read_valid(out))[0]) == "first\n"
+    nb = read_valid(out)
+    cells = code_cells(nb)
+    assert stream_text(cells[0]) == "first\n"
+    assert_stopped_cell(cells[1], "interrupted")
+    assert nb.metadata.papermill.exception is True
+    assert nb.metadata.papermill.end_time is not None
     assert_nothing_left(runtime_dir, [started_pid(stderr)])
 
 
