@@ -5,6 +5,9 @@
 #include "core/utf8.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <regex>
 #include <sstream>
 
 namespace nbexec::execute {
@@ -57,13 +60,42 @@ std::vector<std::string> as_strings(const json& value) {
   return out;
 }
 
-// nbclient stamps metadata.execution with the header dates of the messages that mark a cell's
-// phases (record_timing).
-void stamp(json& cell, const char* key, const protocol::Message& message) {
-  auto date = message.header.find("date");
-  if (date != message.header.end() && date->is_string()) {
-    cell["metadata"]["execution"][key] = *date;
+// The time nbclient's timestamp() records for a message: jupyter_client parses header.date
+// when it is ISO 8601 with at most 6 fraction digits, and nbclient prints the parsed fields as
+// %Y-%m-%dT%H:%M:%S.%fZ (the offset is dropped, not applied); any other date, or none, is
+// replaced by the current UTC time.
+std::string nbclient_timestamp(const json& header) {
+  static const std::regex iso(
+      R"(^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z?(?:[+-]\d{2}:?\d{2})?$)");
+  const auto date = header.find("date");
+  std::smatch match;
+  if (date != header.end() && date->is_string()) {
+    const std::string& text = date->get_ref<const std::string&>();
+    if (std::regex_match(text, match, iso)) {
+      std::string fraction = match[3].str();
+      fraction.resize(6, '0');
+      return match[1].str() + "T" + match[2].str() + "." + fraction + "Z";
+    }
   }
+  const auto now = std::chrono::system_clock::now();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  // datetime.isoformat() leaves the fraction out when it is zero.
+  if (micros % 1000000 != 0) {
+    std::snprintf(text + n, sizeof text - n, ".%06lld", static_cast<long long>(micros % 1000000));
+  }
+  return std::string(text) + "Z";
+}
+
+// nbclient stamps metadata.execution with the times of the messages that mark a cell's phases
+// (record_timing).
+void stamp(json& cell, const char* key, const protocol::Message& message) {
+  cell["metadata"]["execution"][key] = nbclient_timestamp(message.header);
 }
 
 class CellRun {

@@ -223,3 +223,26 @@ TEST_CASE("a cell cut short reports why before the error propagates", "[execute]
     CHECK(kernel.requests.size() == 1);
   }
 }
+
+TEST_CASE("metadata.execution times are written as nbclient writes them", "[execute][lifecycle]") {
+  const auto [date, expected] = GENERATE(table<std::string, std::string>(
+      {{"2026-11-29T10:00:00.000001Z", "2026-11-29T10:00:00.000001Z"},
+       {"2026-11-29T10:00:00Z", "2026-11-29T10:00:00.000000Z"},
+       {"2026-11-29T10:00:00.123+02:00", "2026-11-29T10:00:00.123000Z"},
+       {"2026-11-29 10:00:00.5", "2026-11-29T10:00:00.500000Z"}}));
+  FakeKernelConnection kernel([date = date](const std::string&, const std::string& id) {
+    auto busy = status(id, "busy");
+    busy.message.header["date"] = date;
+    auto done = reply(id, ok_reply(1));
+    done.message.header.erase("date");  // nbclient then records the current time
+    return std::vector<protocol::Incoming>{busy, done, status(id, "idle")};
+  });
+  auto nb = make(json::array({code("x")}));
+  execute::execute_notebook(nb, kernel, {});
+  const json& execution = nb.cells()[0]["metadata"]["execution"];
+  CHECK(execution["iopub.status.busy"] == expected);
+  const std::string now = execution["shell.execute_reply"].get<std::string>();
+  CHECK(now.size() >= 20);
+  CHECK(now.back() == 'Z');
+  CHECK(now.rfind("20", 0) == 0);
+}
