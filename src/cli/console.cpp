@@ -18,6 +18,18 @@ void Console::out(std::string_view text) {
 
 void Console::err(std::string_view text) {
   std::lock_guard<std::mutex> lock(mutex_);
+  err_locked(text);
+}
+
+void Console::line(std::string_view text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string whole = partial_line_ ? "\n" : "";
+  whole.append(text);
+  whole += "\n";
+  err_locked(whole);
+}
+
+void Console::err_locked(std::string_view text) {
   if (text.empty()) return;
   if (status_shown_) std::cerr << clear_line;
   std::cerr << text;
@@ -26,17 +38,6 @@ void Console::err(std::string_view text) {
   partial_line_ = text.back() != '\n';
   if (!status_.empty() && !partial_line_) draw_status_locked();
   std::cerr.flush();
-}
-
-void Console::line(std::string_view text) {
-  std::string whole;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (partial_line_) whole = "\n";
-  }
-  whole.append(text);
-  whole += "\n";
-  err(whole);
 }
 
 void Console::status(const std::string& line) {

@@ -26,6 +26,7 @@ class Console {
   void end_status();
 
  private:
+  void err_locked(std::string_view text);
   void draw_status_locked();
 
   std::mutex mutex_;
