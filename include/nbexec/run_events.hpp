@@ -16,14 +16,15 @@ namespace nbexec {
 //   run_start   input_path, output_path, parameters, kernel, language, cells, code_cells
 //   kernel_ready kernel, pid, language_info (optional: the kernel's, when it sent one)
 //   cell_start  cell_index, cell_number (1-based among cells to run), code_cells, source
-//               (capped), description (optional: papermill_description=...)
+//               (capped), truncated, description (optional: papermill_description=...)
 //   cell_output cell_index, output_type, name (stream only), mime_types (rich outputs only),
 //               text (capped), truncated
-//   cell_end    cell_index, status ("completed" | "failed" | "interrupted" | "timeout"),
-//               duration (s), execution_count, ename/evalue (optional, on failure)
+//   cell_end    cell_index, status ("completed" | "failed" | "errored" (raised, errors
+//               allowed) | "timeout" | "interrupted" | "kernel_died"), duration (s),
+//               execution_count, ename/evalue (optional, when it raised)
 //   save        path, bytes, reason ("start" | "cell" | "autosave" | "end")
 //   log         level ("debug" | "info"), message
-//   warning     message
+//   warning     message (warnings and errors)
 //   run_end     status ("completed" | "failed" | "timeout" | "kernel_died" | "interrupted" |
 //               "error"), exit_code, output_path, duration (s), cells_executed, saves,
 //               bytes_written, error (optional: the message)

@@ -241,10 +241,12 @@ Action add_run_command(CLI::App& app) {
   command->add_flag("--interrupt-on-timeout", args->interrupt_on_timeout,
                     "With --execution-timeout: interrupt a cell past its deadline and go on "
                     "with the next; exit 3 at the end (nbexec only)");
-  command->add_flag("--request-save-on-cell-execute,!--no-request-save-on-cell-execute",
-                    args->request_save_on_cell_execute,
-                    "Save the output notebook after cells complete, at most every 2 s (default); "
-                    "--no-...: only at start, end and autosaves");
+  command->add_flag(
+      "--request-save-on-cell-execute,!--no-request-save-on-cell-execute",
+      args->request_save_on_cell_execute,
+      "Save the output notebook after cells complete, paced so the bytes written stay "
+      "within ~2.5x the final size (default); "
+      "--no-...: only at start, end and autosaves");
   command
       ->add_option("--autosave-cell-every", args->autosave_cell_every,
                    "Seconds between saves while a long cell runs and has news (default 30; "

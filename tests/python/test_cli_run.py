@@ -107,7 +107,9 @@ def test_papermill_command_form_and_log_output(run_cli, write_notebook, tmp_path
     out = tmp_path / "out.ipynb"
     proc = run_cli(src, out, "--log-output")
     assert proc.returncode == 0, proc.stderr
-    assert "streamed line" in proc.stderr
+    # Cell stdout goes to stdout; the cell separators go to stderr.
+    assert "streamed line" in proc.stdout
+    assert "Executing Cell 1" in proc.stderr
     assert stream_text(code_cells(read_valid(out))[0]) == "streamed line\n"
 
 
