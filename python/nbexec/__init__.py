@@ -20,6 +20,7 @@ from nbexec.exceptions import (
     UsageError,
 )
 from nbexec.execute import execute_notebook, list_kernelspecs
+from nbexec.scraps import read_scraps, record
 from nbexec.translators import (
     Translator,
     register_translator,
@@ -54,5 +55,7 @@ __all__ = [
     "merge_parameters",
     "notebook_parameters",
     "parameters_schema",
+    "read_scraps",
+    "record",
     "validate_parameters",
 ]
