@@ -133,7 +133,9 @@ TEST_CASE("a real ipykernel starts, executes and shuts down cleanly", "[kernel][
   CHECK(stats.dropped_invalid == 0);
   CHECK(stats.dropped_replayed == 0);
 
-  kernel->shutdown();
+  // A generous grace: on a loaded machine ipykernel can take seconds to exit, and this test is
+  // about the polite path (shutdown_request answered by a clean exit), not about the timing.
+  kernel->shutdown(std::chrono::seconds(20));
   CHECK(process_gone(pid));
   CHECK_FALSE(fs::exists(connection_file));
   CHECK(nbexec_test::files_in(runtime.path()).empty());
