@@ -20,7 +20,11 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace py = pybind11;
 
@@ -63,7 +67,8 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
              bool prepare_only, bool log_output, std::optional<std::string> env_prefix,
              py::object log, py::object output, const std::string& parameter_check,
              bool request_save_on_cell_execute, double autosave_cell_every,
-             bool interrupt_on_timeout) {
+             bool interrupt_on_timeout, py::object event,
+             const std::vector<std::string>& event_kinds) {
   nbexec::RunOptions options;
   options.input_path = input_path;
   options.output_path = output_path;
@@ -106,18 +111,41 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
       cancel.store(true);
     }
   };
+  // A callback that raises stops the run the same way (papermill lets an exception in its
+  // output handling end the run); the first such exception is raised once the notebook is
+  // saved. A KeyboardInterrupt raised inside a callback is a cancellation like any other.
+  std::optional<py::error_already_set> callback_error;
+  auto call_back = [&cancel, &check_signals, &callback_error](auto&& call) {
+    py::gil_scoped_acquire gil;
+    try {
+      call();
+    } catch (py::error_already_set& error) {
+      if (!error.matches(PyExc_KeyboardInterrupt) && !callback_error) callback_error = error;
+      cancel.store(true);
+      return;
+    }
+    check_signals();
+  };
   if (!log.is_none()) {
-    options.log = [&log, &check_signals](nbexec::LogLevel level, const std::string& line) {
-      py::gil_scoped_acquire gil;
-      log(level_name(level), line);
-      check_signals();
+    options.log = [&log, &call_back](nbexec::LogLevel level, const std::string& line) {
+      call_back([&] { log(level_name(level), line); });
     };
   }
   if (!output.is_none()) {
-    options.output = [&output, &check_signals](std::size_t index, const nlohmann::json& out) {
-      py::gil_scoped_acquire gil;
-      output(index, out.dump());
-      check_signals();
+    options.output = [&output, &call_back](std::size_t index, const nlohmann::json& out) {
+      const std::string text = out.dump();
+      call_back([&] { output(index, text); });
+    };
+  }
+  // Events (run_events.hpp) of the kinds asked for, as JSON text: the progress bar follows
+  // cell_start/cell_end, remote outputs are uploaded on save.
+  const std::set<std::string> kinds(event_kinds.begin(), event_kinds.end());
+  if (!event.is_none() && !kinds.empty()) {
+    options.on_event = [&event, &call_back, &kinds](const nbexec::RunEvent& e) {
+      const auto kind = e.find("event");
+      if (kind == e.end() || !kind->is_string() || !kinds.count(kind->get<std::string>())) return;
+      const std::string text = e.dump();
+      call_back([&] { event(text); });
     };
   }
 
@@ -155,6 +183,7 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
     lock.unlock();
     worker.join();
   }
+  if (callback_error) throw *callback_error;
   if (failure) std::rethrow_exception(failure);
   py::dict out;
   out["notebook"] = nbexec::notebook::serialize_notebook(result.notebook);
@@ -211,22 +240,38 @@ PYBIND11_MODULE(_core, m) {
 
   // Exception types live as long as the interpreter: held as raw references on purpose, so no
   // static destructor touches Python after finalization.
-  auto make = [&m](const char* name, PyObject* base) {
-    PyObject* type =
-        PyErr_NewException((std::string("nbexec._core.") + name).c_str(), base, nullptr);
+  auto make = [&m](const char* name, PyObject* base, const char* doc) {
+    PyObject* type = PyErr_NewExceptionWithDoc((std::string("nbexec._core.") + name).c_str(), doc,
+                                               base, nullptr);
     if (!type) throw py::error_already_set();
     m.attr(name) = py::handle(type);
     return type;
   };
-  static PyObject* error = make("Error", PyExc_RuntimeError);
-  static PyObject* usage = make("UsageError", error);
-  static PyObject* notebook = make("NotebookError", error);
-  static PyObject* parameter = make("ParameterError", error);
-  static PyObject* protocol = make("ProtocolError", error);
-  static PyObject* kernel = make("KernelError", error);
-  static PyObject* not_found = make("KernelNotFoundError", kernel);
-  static PyObject* died = make("KernelDiedError", kernel);
-  static PyObject* timeout = make("TimeoutError", error);
+  static PyObject* error =
+      make("Error", PyExc_RuntimeError, "Base class of every error nbexec raises.");
+  static PyObject* usage =
+      make("UsageError", error, "An impossible combination of arguments (e.g. no kernel name).");
+  static PyObject* notebook =
+      make("NotebookError", error,
+           "The input is not a readable nbformat 4 notebook, or the output cannot be written.");
+  static PyObject* parameter =
+      make("ParameterError", error,
+           "Parameters cannot be read or rendered, a path names a missing parameter, or a "
+           "parameter is unknown to the notebook or of the wrong type.");
+  static PyObject* protocol =
+      make("ProtocolError", error, "The kernel broke the Jupyter messaging protocol.");
+  static PyObject* kernel =
+      make("KernelError", error, "The kernel could not be found, started or kept running.");
+  static PyObject* not_found =
+      make("KernelNotFoundError", kernel,
+           "No kernelspec of that name (the message lists the folders searched and the "
+           "kernels found).");
+  static PyObject* died = make("KernelDiedError", kernel,
+                               "The kernel process died; the output notebook was saved first.");
+  static PyObject* timeout =
+      make("TimeoutError", error,
+           "The kernel did not start in time or a cell passed execution_timeout; the output "
+           "notebook was saved first.");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -257,9 +302,13 @@ PYBIND11_MODULE(_core, m) {
         py::arg("prepare_only"), py::arg("log_output"), py::arg("env_prefix"), py::arg("log"),
         py::arg("output"), py::arg("parameter_check") = "strict",
         py::arg("request_save_on_cell_execute") = true, py::arg("autosave_cell_every") = 30.0,
-        py::arg("interrupt_on_timeout") = false,
+        py::arg("interrupt_on_timeout") = false, py::arg("event") = py::none(),
+        py::arg("event_kinds") = std::vector<std::string>{},
         "Load, parameterize, execute and save a notebook; the GIL is released while the "
-        "kernel runs. Returns {'notebook': json text, 'failure': dict|None, 'cancelled': bool}.");
+        "kernel runs. log(level, line), output(cell_index, output_json) and event(event_json) "
+        "(only the kinds in event_kinds) are called as the run goes; an exception in one stops "
+        "the run and is raised after the final save. Returns {'notebook': json text, "
+        "'failure': dict|None, 'cancelled': bool, 'timed_out_cells': list[int]}.");
   m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),
         "Parse notebook JSON text and write it back in nbformat's layout.");
   m.def("validate_notebook_text", &validate_notebook_text, py::arg("text"),

@@ -42,6 +42,11 @@ class ExecutionError(Error):
         )
 
 
+# papermill's names, so that ``import nbexec as pm`` keeps ``except pm.PapermillExecutionError``
+# working.
+PapermillExecutionError = ExecutionError
+PapermillException = Error
+
 __all__ = [
     "Error",
     "ExecutionError",
@@ -49,6 +54,8 @@ __all__ = [
     "KernelError",
     "KernelNotFoundError",
     "NotebookError",
+    "PapermillException",
+    "PapermillExecutionError",
     "ParameterError",
     "ProtocolError",
     "TimeoutError",

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from collections.abc import Mapping
 from typing import Any, Iterable, Optional
 
-from nbexec import _core
+from nbexec import _core, remote
 from nbexec.exceptions import ParameterError
 
 
@@ -24,24 +26,37 @@ def merge_parameters(
     files), ``-y`` (YAML text), ``-p`` (NAME, VALUE read as papermill reads it) and ``-r`` (NAME,
     VALUE kept as text), merged in papermill's order; a later value wins.
 
+    Files may be remote URLs (``s3://...``), read through fsspec.
+
     Raises ParameterError naming the source of bad YAML, base64 or names.
     """
-    return _core.merge_parameters(
-        base64_yaml=list(base64_yaml),
-        files=[os.fspath(f) for f in files],
-        yaml=list(yaml),
-        inferred=[(str(n), str(v)) for n, v in inferred],
-        raw=[(str(n), str(v)) for n, v in raw],
-    )
+    files = [os.fspath(f) for f in files]
+    with tempfile.TemporaryDirectory(prefix="nbexec-") as folder:
+        local = []
+        for index, path in enumerate(files):
+            if remote.is_remote(path):
+                # Each in its own folder: two URLs may end in the same file name.
+                os.mkdir(os.path.join(folder, str(index)))
+                path = remote.download(path, os.path.join(folder, str(index)))
+            local.append(remote.local_path(path))
+        return _core.merge_parameters(
+            base64_yaml=list(base64_yaml),
+            files=local,
+            yaml=list(yaml),
+            inferred=[(str(n), str(v)) for n, v in inferred],
+            raw=[(str(n), str(v)) for n, v in raw],
+        )
 
 
 def _read_notebook_text(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+    return remote.read_text(path)
 
 
 def _open(notebook_path, parameters) -> tuple[str, str]:
-    """papermill's _open_notebook: the path filled in from the parameters, and its text."""
+    """papermill's _open_notebook: the path filled in from the parameters, and its text. The
+    path may be a remote URL (read through fsspec) or a notebook object (NotebookNode, dict)."""
+    if isinstance(notebook_path, Mapping):
+        return "", json.dumps(notebook_path, ensure_ascii=False)
     path = _core.parameterize_path(os.fspath(notebook_path), dict(parameters or {}),
                                    "notebook path")
     return path, _read_notebook_text(path)
