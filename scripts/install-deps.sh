@@ -20,9 +20,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-# Build tools (the wheel is built without isolation so nothing is fetched twice) and the real
-# Jupyter parts the tests use as kernel and oracles.
+# Build tools (the wheel is built without isolation so nothing is fetched twice), the real
+# Jupyter parts the tests use as kernel and oracles, and what the optional features are tested
+# with: kfp (nbexec.kfp), fsspec with s3fs and moto's local S3 server (remote paths), scrapbook
+# (scraps), tqdm (the progress bar).
 .venv/bin/python -m pip install -q \
   "scikit-build-core>=0.10" "pybind11>=2.10" \
-  pytest ipykernel nbformat nbclient papermill PyYAML
+  pytest ipykernel nbformat nbclient papermill PyYAML tqdm \
+  "kfp>=2.15" "fsspec>=2023" s3fs "moto[server]" scrapbook
 echo "install-deps: done (.venv ready)"
