@@ -155,6 +155,7 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
   auto last_sent = Clock::now();
   bool replied = false;
   bool iopub_seen = false;
+  bool last_busy = false;  // the last request's busy status arrived on iopub
   bool last_idle = false;
   std::string iopub_proof;
 
@@ -189,9 +190,10 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
         // publishing the status of a kernel_info_request sent after it took effect.
         if (!iopub_seen) iopub_proof = message.msg_type();
         iopub_seen = true;
-        if (message.msg_type() == "status" && message.parent_msg_id() == last_request &&
-            message.content.value("execution_state", "") == "idle") {
-          last_idle = true;
+        if (message.msg_type() == "status" && message.parent_msg_id() == last_request) {
+          const std::string state = message.content.value("execution_state", "");
+          last_busy = last_busy || state == "busy";
+          last_idle = last_idle || state == "idle";
         }
       } else if (incoming->channel == Channel::shell && !replied &&
                  message.msg_type() == "kernel_info_reply" &&
@@ -209,9 +211,11 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
   }
 
   // Let the kernel finish the busy/idle pair of the last request, then drop whatever is
-  // queued, so the caller starts on a quiet connection.
+  // queued, so the caller starts on a quiet connection. When its busy never arrived, the pair
+  // went out before the subscription took effect (the proof was iopub_welcome or an earlier
+  // request's status): there is nothing to wait for.
   const auto settle_deadline = std::min(deadline, Clock::now() + settle_limit);
-  while (!last_idle && Clock::now() < settle_deadline) {
+  while (last_busy && !last_idle && Clock::now() < settle_deadline) {
     auto incoming = connection->receive(std::chrono::ceil<std::chrono::milliseconds>(
         std::max<Clock::duration>(Clock::duration::zero(), settle_deadline - Clock::now())));
     if (!incoming) break;

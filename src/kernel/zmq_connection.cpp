@@ -29,9 +29,16 @@ constexpr int send_timeout_ms = 10000;
 // Distinct drop reasons kept with their counts; later new reasons only count.
 constexpr std::size_t max_drop_reasons = 32;
 
+// We connect before the kernel has bound its ports; ZeroMQ's default first retry after 100 ms
+// would then be most of a fast kernel's start-up. Later retries back off to 1 s.
+constexpr int reconnect_ms = 10;
+constexpr int reconnect_max_ms = 1000;
+
 void configure(zmq::socket_t& socket, const std::string& endpoint) {
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::sndtimeo, send_timeout_ms);
+  socket.set(zmq::sockopt::reconnect_ivl, reconnect_ms);
+  socket.set(zmq::sockopt::reconnect_ivl_max, reconnect_max_ms);
   socket.connect(endpoint);
 }
 

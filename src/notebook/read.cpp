@@ -141,13 +141,23 @@ class NotebookParser {
 };
 
 std::string read_all(int fd, const std::string& name) {
+  // A regular file is read straight into a string of its size (one allocation, no copies);
+  // pipes and growing files fall back to doubling.
   std::string text;
-  char buffer[1 << 16];
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+    text.resize(static_cast<std::size_t>(info.st_size) + 1);
+  } else {
+    text.resize(1 << 16);
+  }
+  std::size_t used = 0;
   while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (used == text.size()) text.resize(text.size() * 2);
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
     if (n > 0) {
-      text.append(buffer, static_cast<std::size_t>(n));
+      used += static_cast<std::size_t>(n);
     } else if (n == 0) {
+      text.resize(used);
       return text;
     } else if (errno != EINTR) {
       throw NotebookError("cannot read " + name + ": " + std::generic_category().message(errno));
