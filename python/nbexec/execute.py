@@ -95,10 +95,9 @@ class _StreamFiles:
         if handle is None:
             return
         text = _stream_text(output)
-        if isinstance(handle, io.TextIOBase) or "b" not in getattr(handle, "mode", ""):
-            handle.write(text)
-        else:
-            handle.write(text.encode("utf-8"))
+        binary = (isinstance(handle, (io.RawIOBase, io.BufferedIOBase))
+                  or "b" in str(getattr(handle, "mode", "")))
+        handle.write(text.encode("utf-8") if binary else text)
         if callable(getattr(handle, "flush", None)):
             handle.flush()
 

@@ -68,6 +68,9 @@ def test_stream_files_may_be_paths_or_binary_files(noisy, tmp_path):
                                 stderr_file=err, progress_bar=False)
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "out 1\nno newline then é\n0\n2\n"
     assert (tmp_path / "err.bin").read_bytes() == b"err 1\n1\n"
+    buffer = io.BytesIO()
+    nbexec.execute_notebook(noisy, tmp_path / "o.ipynb", stdout_file=buffer, progress_bar=False)
+    assert buffer.getvalue().decode("utf-8") == "out 1\nno newline then é\n0\n2\n"
     with pytest.raises(TypeError, match="file object"):
         nbexec.execute_notebook(noisy, tmp_path / "o.ipynb", stdout_file=42)
 

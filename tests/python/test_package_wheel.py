@@ -23,6 +23,9 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_DIR, REPO
 
+# Part of the normal suite (CI runs it, in about a minute); -m "not network" leaves it out.
+pytestmark = pytest.mark.network
+
 BUILD_DIR = REPO / "build" / "python"
 BUILD_LOCK = "/tmp/nbexec-build.lock"  # the lock developers hold around scripts/build.sh
 
