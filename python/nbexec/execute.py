@@ -10,7 +10,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
-from typing import IO, Any, Callable, Optional, Union
+from typing import IO, Any, Optional, Union
 
 from nbexec import _core, remote
 from nbexec.exceptions import ExecutionError
