@@ -124,6 +124,9 @@ def test_keyboard_interrupt_stops_a_silent_cell_and_saves(write_notebook, tmp_pa
     logger = logging.getLogger("nbexec")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    # A shell that starts a job in the background makes it ignore SIGINT, and Python then keeps
+    # it ignored; install Python's own handler, as an interactive session has it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
             nbexec.execute_notebook(src, out)
@@ -131,6 +134,7 @@ def test_keyboard_interrupt_stops_a_silent_cell_and_saves(write_notebook, tmp_pa
     finally:
         timer.cancel()
         logger.removeHandler(handler)
+        signal.signal(signal.SIGINT, previous)
     assert fired and stopped - fired[0] < 5
     saved = read_valid(out)
     assert stream_text(code_cells(saved)[0]) == "first\n"

@@ -254,6 +254,22 @@ def without_context_lines(output):
     return output
 
 
+def streams_by_name(outputs):
+    """Each run of consecutive stream outputs ordered stdout before stderr, order kept within a
+    name: ipykernel flushes stdout and stderr on separate timers, so a cell that prints to both
+    can publish them in either order (the stored notebooks come from one such draw)."""
+    result, run = [], []
+    for output in outputs + [None]:
+        if output is not None and output.get("output_type") == "stream":
+            run.append(output)
+            continue
+        result += sorted(run, key=lambda o: o.get("name") != "stdout")
+        run = []
+        if output is not None:
+            result.append(output)
+    return result
+
+
 def assert_notebooks_equal(expected, actual, counts=True, context=True):
     # By position among code cells: nbexec may add banner (markdown) cells after an error.
     expected_cells = [c for c in expected.cells if c.cell_type == "code"]
@@ -265,6 +281,7 @@ def assert_notebooks_equal(expected, actual, counts=True, context=True):
         if not context:
             want_outputs = [without_context_lines(o) for o in want_outputs]
             got_outputs = [without_context_lines(o) for o in got_outputs]
+        want_outputs, got_outputs = streams_by_name(want_outputs), streams_by_name(got_outputs)
         assert got_outputs == want_outputs, f"code cell {index}"
         if counts:
             assert got.get("execution_count") == want.get("execution_count"), f"code cell {index}"
