@@ -2,13 +2,13 @@
 #include <nbexec/execute/executor.hpp>
 #include <nbexec/execute/output_builder.hpp>
 
+#include "core/utc_time.hpp"
 #include "core/utf8.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
-#include <regex>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 namespace nbexec::execute {
 
@@ -60,36 +60,60 @@ std::vector<std::string> as_strings(const json& value) {
   return out;
 }
 
+bool digits_at(std::string_view text, std::size_t at, std::size_t count) {
+  if (at + count > text.size()) return false;
+  for (std::size_t i = at; i < at + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  return true;
+}
+
 // The time nbclient's timestamp() records for a message: jupyter_client parses header.date
 // when it is ISO 8601 with at most 6 fraction digits, and nbclient prints the parsed fields as
 // %Y-%m-%dT%H:%M:%S.%fZ (the offset is dropped, not applied); any other date, or none, is
-// replaced by the current UTC time.
+// replaced by the current UTC time. Accepted: YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}][Z][(+|-)HH[:]MM].
+// Parsed by hand: this runs for four messages of every cell.
+std::optional<std::string> reformat_header_date(std::string_view text) {
+  const bool date_ok = digits_at(text, 0, 4) && text.size() > 10 && text[4] == '-' &&
+                       digits_at(text, 5, 2) && text[7] == '-' && digits_at(text, 8, 2) &&
+                       (text[10] == 'T' || text[10] == ' ');
+  const bool time_ok = date_ok && digits_at(text, 11, 2) && text.size() > 16 && text[13] == ':' &&
+                       digits_at(text, 14, 2) && text[16] == ':' && digits_at(text, 17, 2);
+  if (!time_ok) return std::nullopt;
+  std::size_t at = 19;
+  std::string fraction;
+  if (at < text.size() && text[at] == '.') {
+    std::size_t end = ++at;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    if (end == at || end - at > 6) return std::nullopt;
+    fraction = text.substr(at, end - at);
+    at = end;
+  }
+  if (at < text.size() && text[at] == 'Z') ++at;
+  if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    if (!digits_at(text, at + 1, 2)) return std::nullopt;
+    at += 3;
+    if (at < text.size() && text[at] == ':') ++at;
+    if (!digits_at(text, at, 2)) return std::nullopt;
+    at += 2;
+  }
+  if (at != text.size()) return std::nullopt;
+  fraction.resize(6, '0');
+  std::string out(text.substr(0, 10));
+  out += 'T';
+  out += text.substr(11, 8);
+  out += '.';
+  out += fraction;
+  out += 'Z';
+  return out;
+}
+
 std::string nbclient_timestamp(const json& header) {
-  static const std::regex iso(
-      R"(^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z?(?:[+-]\d{2}:?\d{2})?$)");
   const auto date = header.find("date");
-  std::smatch match;
   if (date != header.end() && date->is_string()) {
-    const std::string& text = date->get_ref<const std::string&>();
-    if (std::regex_match(text, match, iso)) {
-      std::string fraction = match[3].str();
-      fraction.resize(6, '0');
-      return match[1].str() + "T" + match[2].str() + "." + fraction + "Z";
-    }
+    if (auto parsed = reformat_header_date(date->get_ref<const std::string&>())) return *parsed;
   }
-  const auto now = std::chrono::system_clock::now();
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  // datetime.isoformat() leaves the fraction out when it is zero.
-  if (micros % 1000000 != 0) {
-    std::snprintf(text + n, sizeof text - n, ".%06lld", static_cast<long long>(micros % 1000000));
-  }
-  return std::string(text) + "Z";
+  return detail::format_utc(std::chrono::system_clock::now(), "Z", detail::Fraction::unless_zero);
 }
 
 // nbclient stamps metadata.execution with the times of the messages that mark a cell's phases

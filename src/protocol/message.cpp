@@ -2,14 +2,13 @@
 
 #include <nbexec/error.hpp>
 
+#include "core/utc_time.hpp"
 #include "hex.hpp"
 
 #include <openssl/rand.h>
 
 #include <array>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 namespace nbexec::protocol {
 
@@ -48,20 +47,10 @@ std::string new_msg_id() {
 }
 
 std::string iso8601_now() {
-  using namespace std::chrono;
-  const auto now = floor<microseconds>(system_clock::now());
-  const auto secs = floor<seconds>(now);
-  const auto micros = (now - secs).count();
-  const std::time_t t = system_clock::to_time_t(secs);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
   // Always six fractional digits: Python's isoformat() drops them when they are zero, but
   // every ISO 8601 reader (jupyter_client's included) accepts both forms.
-  std::array<char, 64> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                utc.tm_sec, static_cast<long>(micros));
-  return buffer.data();
+  return nbexec::detail::format_utc(std::chrono::system_clock::now(), "Z",
+                                    nbexec::detail::Fraction::always);
 }
 
 Message make_message(std::string_view msg_type, json content, std::string_view session,

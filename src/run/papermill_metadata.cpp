@@ -1,9 +1,8 @@
 #include "run/papermill_metadata.hpp"
 
-#include <nbexec/version.hpp>
+#include "core/utc_time.hpp"
 
-#include <cstdio>
-#include <ctime>
+#include <nbexec/version.hpp>
 
 namespace nbexec::run_detail {
 namespace {
@@ -36,21 +35,7 @@ json new_markdown_cell(const notebook::Notebook& nb, std::string source) {
 }  // namespace
 
 std::string isoformat_utc(wall_clock::time_point time) {
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  long fraction = static_cast<long>(micros % 1000000);
-  if (fraction < 0) {
-    fraction += 1000000;
-    --seconds;
-  }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  if (fraction != 0) n += std::snprintf(text + n, sizeof text - n, ".%06ld", fraction);
-  std::snprintf(text + n, sizeof text - n, "+00:00");
-  return text;
+  return detail::format_utc(time, "+00:00", detail::Fraction::unless_zero);
 }
 
 double seconds_between(wall_clock::time_point start, wall_clock::time_point end) {

@@ -229,7 +229,15 @@ TEST_CASE("metadata.execution times are written as nbclient writes them", "[exec
       {{"2026-11-29T10:00:00.000001Z", "2026-11-29T10:00:00.000001Z"},
        {"2026-11-29T10:00:00Z", "2026-11-29T10:00:00.000000Z"},
        {"2026-11-29T10:00:00.123+02:00", "2026-11-29T10:00:00.123000Z"},
-       {"2026-11-29 10:00:00.5", "2026-11-29T10:00:00.500000Z"}}));
+       {"2026-11-29 10:00:00.5", "2026-11-29T10:00:00.500000Z"},
+       {"2026-11-29T10:00:00-0530", "2026-11-29T10:00:00.000000Z"},
+       // Not a date jupyter_client parses: nbclient records the current time instead.
+       {"2026-11-29T10:00:00.1234567Z", "now"},
+       {"2026-11-29X10:00:00", "now"},
+       {"2026-11-29T10:00", "now"},
+       {"2026-11-29T10:00:00Zjunk", "now"},
+       {"2026-11-29T10:00:00+05", "now"},
+       {"", "now"}}));
   FakeKernelConnection kernel([date = date](const std::string&, const std::string& id) {
     auto busy = status(id, "busy");
     busy.message.header["date"] = date;
@@ -240,7 +248,15 @@ TEST_CASE("metadata.execution times are written as nbclient writes them", "[exec
   auto nb = make(json::array({code("x")}));
   execute::execute_notebook(nb, kernel, {});
   const json& execution = nb.cells()[0]["metadata"]["execution"];
-  CHECK(execution["iopub.status.busy"] == expected);
+  if (expected == "now") {
+    const std::string busy = execution["iopub.status.busy"].get<std::string>();
+    CHECK(busy != date);
+    CHECK(busy.back() == 'Z');
+    CHECK(busy.rfind("20", 0) == 0);
+    CHECK(busy.find('T') == 10);
+  } else {
+    CHECK(execution["iopub.status.busy"] == expected);
+  }
   const std::string now = execution["shell.execute_reply"].get<std::string>();
   CHECK(now.size() >= 20);
   CHECK(now.back() == 'Z');
