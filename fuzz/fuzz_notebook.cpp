@@ -1,0 +1,98 @@
+// Notebook text from anywhere: read as JSON, validated, parsed into a Notebook, written back.
+//
+// Asserts: only NotebookError escapes reading and parsing; validation and writing never throw;
+// a notebook that parsed is written and read back to the same document (minus the transient
+// fields nbformat never stores) and written again to the same bytes; a document validation
+// accepts also parses, and its written form validates too.
+
+#include <nbexec/error.hpp>
+#include <nbexec/notebook/read.hpp>
+#include <nbexec/notebook/validate.hpp>
+#include <nbexec/notebook/write.hpp>
+
+#include "fuzz_support.hpp"
+
+namespace {
+
+using nbexec::notebook::json;
+
+// The document as serialize_notebook means to store it: strip_transient applied.
+json without_transient(json doc) {
+  if (auto metadata = doc.find("metadata"); metadata != doc.end() && metadata->is_object()) {
+    for (const char* key : {"orig_nbformat", "orig_nbformat_minor", "signature"})
+      metadata->erase(key);
+  }
+  if (auto cells = doc.find("cells"); cells != doc.end() && cells->is_array()) {
+    for (auto& cell : *cells) {
+      if (!cell.is_object()) continue;
+      if (auto metadata = cell.find("metadata"); metadata != cell.end() && metadata->is_object())
+        metadata->erase("trusted");
+    }
+  }
+  return doc;
+}
+
+std::string describe(const std::vector<nbexec::notebook::Diagnostic>& findings) {
+  std::string out;
+  for (const auto& finding : findings) out += finding.path + ": " + finding.message + "\n";
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace nb = nbexec::notebook;
+  const std::string_view text = nbexec::fuzz::as_text(data, size);
+
+  json document;
+  try {
+    document = nb::read_json_text(text, "fuzz.ipynb");
+  } catch (const nbexec::NotebookError&) {
+    return 0;
+  }
+  const auto findings = nb::validate_notebook(document);
+  for (const auto& finding : findings) {
+    NBEXEC_FUZZ_CHECK(finding.path.empty() || finding.path.front() == '/', finding.path);
+    NBEXEC_FUZZ_CHECK(!finding.message.empty(), finding.path);
+  }
+
+  nb::Notebook notebook;
+  try {
+    notebook = nb::parse_notebook(document, "fuzz.ipynb");
+  } catch (const nbexec::NotebookError& error) {
+    NBEXEC_FUZZ_CHECK(!findings.empty(), std::string("valid per validate_notebook, refused by "
+                                                     "parse_notebook: ") +
+                                             error.what());
+    return 0;
+  }
+  // The accessors promise "" or 0 rather than an exception, whatever the metadata holds.
+  (void)notebook.kernel_name();
+  (void)notebook.language();
+  (void)notebook.nbformat();
+  (void)notebook.nbformat_minor();
+  (void)nb::find_tagged_cell(notebook, "parameters");
+
+  const std::string first = nb::serialize_notebook(notebook);
+  nb::Notebook reread;
+  try {
+    reread = nb::parse_notebook_text(first, "written.ipynb");
+  } catch (const nbexec::NotebookError& error) {
+    NBEXEC_FUZZ_CHECK(
+        false, std::string("written notebook does not read back: ") + error.what() + "\n" + first);
+  }
+  NBEXEC_FUZZ_CHECK(
+      nbexec::fuzz::same_json(reread.document(), without_transient(notebook.document())), first);
+  const std::string second = nb::serialize_notebook(reread);
+  NBEXEC_FUZZ_CHECK(first == second, first + "\n-- then --\n" + second);
+
+  if (findings.empty()) {
+    const auto written = nb::validate_notebook(nb::read_json_text(first, "written.ipynb"));
+    NBEXEC_FUZZ_CHECK(written.empty(), describe(written));
+  }
+
+  // What nbexec does to every notebook papermill-style before running it must not throw.
+  nb::upgrade_to_current_minor(reread);
+  nb::normalize_cell_ids(reread);
+  (void)nb::serialize_notebook(reread);
+  return 0;
+}
