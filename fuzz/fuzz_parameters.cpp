@@ -75,13 +75,14 @@ void check_inferred(std::string_view text) {
 
 // Names Python cannot assign. check_parameter_name is language-neutral and lets them through,
 // as papermill does (it renders `lambda = 0.1`, and the kernel raises SyntaxError in the
-// injected cell); nbexec keeps that behaviour, so the read-back below skips them.
+// injected cell); nbexec keeps that behaviour, so the read-back below skips them. (__debug__
+// cannot be assigned either, but nbexec's inspector reads it like any name, so it round-trips.)
 bool python_cannot_assign(std::string_view name) {
-  static constexpr std::array<std::string_view, 36> keywords{
+  static constexpr std::array<std::string_view, 35> keywords{
       "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
       "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
       "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
-      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield",    "__debug__"};
+      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
   return std::find(keywords.begin(), keywords.end(), name) != keywords.end();
 }
 

@@ -47,6 +47,16 @@ std::string quoted(std::string_view text) {
   return "'" + std::string(text) + "'";
 }
 
+// Command-line values are bytes; refusing invalid UTF-8 here names the option, where rendering
+// the cell later could only name the parameter (and every value merged must render).
+void check_value_utf8(std::string_view value, const std::string& option, const std::string& name) {
+  std::size_t bad = 0;
+  if (!detail::decode_utf8(value, &bad)) {
+    throw ParameterError(option + " " + name + ": the value is not valid UTF-8 (byte " +
+                         std::to_string(bad) + ")");
+  }
+}
+
 }  // namespace
 
 void check_parameter_name(std::string_view name, std::string_view origin) {
@@ -130,6 +140,7 @@ Parameters merge_parameters(const ParameterSources& sources) {
   }
   for (const auto& [name, value] : sources.inferred) {
     check_parameter_name(name, "-p");
+    check_value_utf8(value, "-p", name);
     try {
       merged[name] = infer_value(value);
     } catch (const ParameterError& error) {
@@ -138,6 +149,7 @@ Parameters merge_parameters(const ParameterSources& sources) {
   }
   for (const auto& [name, value] : sources.raw) {
     check_parameter_name(name, "-r");
+    check_value_utf8(value, "-r", name);
     merged[name] = value;
   }
   return merged;

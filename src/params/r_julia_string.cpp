@@ -25,12 +25,14 @@ std::optional<char32_t> hex_digits(std::string_view body, std::size_t& i, std::s
 }
 
 // Backslash escapes as both languages define them (C's set plus \u and \U); an escape the
-// language rejects, or a code point UTF-8 cannot hold, gives nullopt.
+// language rejects, or a code point UTF-8 cannot hold, gives nullopt. Julia strings may hold
+// NUL ("\0", "\x00", or the byte itself); R's parser refuses it in every form.
 std::optional<std::string> unescape(std::string_view body, Dialect dialect) {
   std::string out;
   for (std::size_t i = 0; i < body.size();) {
     const char c = body[i];
     if (dialect == Dialect::julia && c == '$') return std::nullopt;  // interpolation
+    if (dialect == Dialect::r && c == '\0') return std::nullopt;
     if (c != '\\') {
       out += c;
       ++i;
@@ -82,7 +84,8 @@ std::optional<std::string> unescape(std::string_view body, Dialect dialect) {
         }
         break;
     }
-    if (!code || *code == 0 || *code > 0x10FFFF || (*code >= 0xD800 && *code <= 0xDFFF)) {
+    if (!code || (*code == 0 && dialect == Dialect::r) || *code > 0x10FFFF ||
+        (*code >= 0xD800 && *code <= 0xDFFF)) {
       return std::nullopt;
     }
     append_utf8(out, *code);
@@ -97,7 +100,9 @@ std::optional<std::string> r_string_value(std::string_view token) {
   if (token[0] == 'r' || token[0] == 'R') {  // raw: r"(...)" with optional dashes
     const std::size_t open = token.find_first_of("([{");
     const std::size_t dashes = open - 2;
-    return std::string(token.substr(open + 1, token.size() - (open + 1) - dashes - 2));
+    const std::string_view body = token.substr(open + 1, token.size() - (open + 1) - dashes - 2);
+    if (body.find('\0') != std::string_view::npos) return std::nullopt;
+    return std::string(body);
   }
   return unescape(token.substr(1, token.size() - 2), Dialect::r);
 }

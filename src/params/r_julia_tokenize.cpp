@@ -71,7 +71,7 @@ Tokens tokenize_r(std::string_view source) {
     } else if (is_digit(c) || (c == '.' && is_digit(s.peek(1)))) {
       scan_number(s, "eEpP");
       s.emit(TokenKind::number);
-    } else if (is_name_start(c) || c == '.') {
+    } else if ((is_name_start(c) && c != '_') || c == '.') {  // R names never start with '_'
       while (!s.done() && (is_name_char(s.peek()) || s.peek() == '.')) s.advance();
       s.emit(TokenKind::name);
     } else if (brackets(s, c)) {

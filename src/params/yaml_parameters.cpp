@@ -6,6 +6,7 @@
 
 #include "params/python_number.hpp"
 #include "params/utf8.hpp"
+#include "params/yaml_documents.hpp"
 #include "params/yaml_scalar.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -287,18 +288,18 @@ Parameters parse_parameters_yaml(std::string_view text, const std::string& origi
   // PyYAML skips a leading byte-order mark; dropping it here keeps yaml-cpp's node positions
   // aligned with the text Converter looks at.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  std::vector<YAML::Node> documents;
+  detail::YamlDocuments documents;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    documents = detail::load_yaml_documents(std::string(text));
   } catch (const YAML::Exception& error) {
     throw ParameterError(place(origin, error.mark) + ": invalid YAML: " + error.msg);
   }
-  if (documents.empty()) return Parameters::object();
-  if (documents.size() > 1) {
-    throw ParameterError(place(origin, documents[1].Mark()) +
+  if (documents.another) {
+    throw ParameterError(place(origin, *documents.another) +
                          ": expected a single YAML document, but found another");
   }
-  const YAML::Node& root = documents.front();
+  if (!documents.first) return Parameters::object();
+  const YAML::Node& root = *documents.first;
   if (root.IsNull()) return Parameters::object();
   if (!root.IsMap()) {
     throw ParameterError(place(origin, root.Mark()) +

@@ -128,12 +128,41 @@ TEST_CASE("R assignments that are not parameters", "[params][inspect]") {
   CHECK(warnings[2].starts_with("line 5: "));
 }
 
+// Found by fuzz/fuzz_inspect: "_x <- 1" was reported as parameter "_x", which R cannot parse
+// (papermill's R translator even drops the underscore when it injects the value).
+TEST_CASE("R names do not start with an underscore", "[params][inspect]") {
+  std::vector<std::string> warnings;
+  const auto got = inspect_parameters_source("_x <- 1\n.y <- 2\nz_ <- 3\n", "ir", "R", &warnings);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].name == ".y");
+  CHECK(got[1].name == "z_");
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].starts_with("line 1: "));
+}
+
 TEST_CASE("R escapes", "[params][inspect]") {
   check(R"(s = "tab\there \u00e9 \x41 \"q\"")", "R",
         {{"s", "None", R"("tab\there \u00e9 \x41 \"q\"")", "", U, ValueKind::string, false,
           json("tab\there \xc3\xa9 A \"q\"")}});
   check(R"(s = "bad \q")", "R",
         {{"s", "None", R"("bad \q")", "", U, ValueKind::string, false, std::nullopt}});
+}
+
+// Found by fuzz/fuzz_inspect: a Julia string holding NUL was read, but the "\x00" nbexec's
+// Julia translator writes for it was refused, so an injected value did not read back.
+TEST_CASE("NUL in strings: Julia takes every spelling, R none", "[params][inspect]") {
+  const auto value = [](std::string_view source, std::string_view language) {
+    const auto got = inspect_parameters_source(source, "", language);
+    REQUIRE(got.size() == 1);
+    return got[0].default_value;
+  };
+  CHECK(value("s = \"a\\x00b\"", "julia") == json("a\0b"s));
+  CHECK(value("s = \"a\\0b\"", "julia") == json("a\0b"s));
+  CHECK(value("s = \"a\0b\"\n"s, "julia") == json("a\0b"s));
+  CHECK_FALSE(value("s = \"a\\x00b\"", "R"));
+  CHECK_FALSE(value("s = \"a\\0b\"", "R"));
+  CHECK_FALSE(value("s = \"a\0b\"\n"s, "R"));
+  CHECK_FALSE(value("s = r\"(a\0b)\"\n"s, "R"));
 }
 
 TEST_CASE("Julia parameters cells", "[params][inspect]") {

@@ -140,3 +140,20 @@ TEST_CASE("merge_parameters refuses names that are not identifiers, naming the s
   good.raw = {{"_private", "1"}, {"alpha_2", "2"}, {"\xce\xb1", "3"}, {"Beta", "4"}};
   CHECK(merge_parameters(good).size() == 4);
 }
+
+// Found by fuzz/fuzz_parameters: a -p/-r value that is not UTF-8 merged, then failed only when
+// the cell was rendered, with an error that could not name the option.
+TEST_CASE("merge_parameters refuses -p and -r values that are not UTF-8, naming the option",
+          "[params]") {
+  ParameterSources inferred;
+  inferred.inferred = {{"a", "\xff"}};
+  CHECK_THROWS_WITH(merge_parameters(inferred),
+                    Catch::StartsWith("-p a: the value is not valid UTF-8 (byte 0)"));
+  ParameterSources raw;
+  raw.raw = {{"name", "ok\xed\xa0\x80"}};  // an encoded surrogate
+  CHECK_THROWS_WITH(merge_parameters(raw), Catch::StartsWith("-r name: the value is not valid UTF-8"));
+  ParameterSources fine;
+  fine.raw = {{"name", "h\xc3\xa9llo"}};
+  CHECK(render_parameters_source(merge_parameters(fine), "python3", "python")
+            .find("name = \"h\\xe9llo\"") != std::string::npos);
+}

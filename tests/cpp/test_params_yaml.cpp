@@ -324,6 +324,20 @@ TEST_CASE("hostile YAML is bounded", "[params]") {
   CHECK_THROWS_WITH(parse_parameters_yaml(bomb, "t"), Catch::Contains("million"));
 }
 
+// Found by fuzz/fuzz_parameters: yaml-cpp 0.7's LoadAll never returned (allocating an empty
+// document per turn) on a token its parser cannot consume.
+TEST_CASE("YAML that stalls yaml-cpp's parser is a syntax error, at once", "[params]") {
+  for (const auto text : {","sv, "\n,\n"sv, ",):\n2)\n"sv, "a: 1\n,"sv, "- a\n,"sv}) {
+    INFO(text);
+    CHECK_THROWS_AS(parse_parameters_yaml(text, "f.yml"), ParameterError);
+  }
+  CHECK_THROWS_WITH(parse_parameters_yaml(",", "f.yml"),
+                    Catch::StartsWith("f.yml: line 1, column 1: invalid YAML: found a character "
+                                      "that cannot start any token"));
+  CHECK_THROWS_WITH(parse_parameters_yaml("a: 1\n---\nb: 2\n---\n,", "f.yml"),
+                    Catch::Contains("line 3") && Catch::Contains("single YAML document"));
+}
+
 TEST_CASE("load_parameters_file reads YAML and JSON files", "[params]") {
   TempDir dir;
   const auto yaml = dir.write("p.yaml", "\xef\xbb\xbfname: run\nsize: 3\nwhen: 2024-05-01\n");
