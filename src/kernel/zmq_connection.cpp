@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 namespace nbexec::kernel::detail {
@@ -34,8 +35,17 @@ constexpr std::size_t max_drop_reasons = 32;
 constexpr int reconnect_ms = 10;
 constexpr int reconnect_max_ms = 1000;
 
+// A frame header may claim any size up to 2^64; without a cap ZeroMQ allocates what it claims
+// and fills it from the peer, so a hostile or broken kernel could make us hold gigabytes. A
+// frame over the cap drops that connection instead (for good: ZeroMQ does not reconnect after a
+// protocol error), and the run ends on its start or cell timeout. 1 GiB leaves room for real
+// outputs: decode_message refuses dict frames over 512 MiB anyway, and buffers and the largest
+// outputs seen (images, 100 MB+ HTML) are far below it.
+constexpr std::int64_t max_frame_bytes = std::int64_t{1} << 30;
+
 void configure(zmq::socket_t& socket, const std::string& endpoint) {
   socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::maxmsgsize, max_frame_bytes);
   socket.set(zmq::sockopt::sndtimeo, send_timeout_ms);
   socket.set(zmq::sockopt::reconnect_ivl, reconnect_ms);
   socket.set(zmq::sockopt::reconnect_ivl_max, reconnect_max_ms);
