@@ -9,18 +9,22 @@
 #include "params/yaml_documents.hpp"
 #include "params/yaml_scalar.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace nbexec::params {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using Pairs = std::vector<std::pair<YAML::Node, YAML::Node>>;
+// A mapping's entries after merge keys are applied, named by their Python key strings.
+using Entries = std::vector<std::pair<std::string, YAML::Node>>;
 
 constexpr std::string_view kYamlTag = "tag:yaml.org,2002:";
 // Bounds that keep a hostile document (deep nesting, alias bombs) from exhausting the stack or
@@ -64,6 +68,36 @@ void check_characters(std::string_view text, const std::string& origin) {
   }
 }
 
+// yaml-cpp's scanner queues every token of a flow collection before its parser sees the
+// first (any '[' may open a mapping key), so a deep flow nesting costs hundreds of bytes per
+// bracket before yaml-cpp's own depth guard speaks. Brackets are counted first, in strings and
+// comments too (so quoting cannot hide them); the bound is far above kMaxDepth, so that only
+// nesting that would be refused anyway, or a thousand unclosed brackets in text, stops here.
+constexpr int kMaxOpenBrackets = 1000;
+
+void check_flow_depth(std::string_view text, const std::string& origin) {
+  int depth = 0;
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxOpenBrackets) {
+        throw ParameterError(origin + ": line " + std::to_string(line) + ", column " +
+                             std::to_string(i - line_start + 1) + ": more than " +
+                             std::to_string(kMaxOpenBrackets) +
+                             " '[' or '{' open at once (values may nest at most " +
+                             std::to_string(kMaxDepth) + " levels deep)");
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
 std::string shorten(const std::string& text, std::size_t limit = 60) {
   if (text.size() <= limit) return text;
   while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
@@ -89,10 +123,7 @@ class Converter {
 
   Json mapping(const YAML::Node& node, int depth) {
     Json result = Json::object();
-    for (const auto& [key, value] : flatten(node, depth)) {
-      // dict semantics: a repeated key takes the later value and keeps the first position.
-      result[key_string(key, depth)] = convert(value, depth + 1);
-    }
+    for (const auto& [key, value] : flatten(node, depth)) result[key] = convert(value, depth + 1);
     return result;
   }
 
@@ -142,13 +173,32 @@ class Converter {
   }
 
   // SafeConstructor.flatten_mapping: entries merged in through "<<" come first (for a list of
-  // mappings, the last one first), then the mapping's own entries.
-  Pairs flatten(const YAML::Node& node, int depth) {
+  // mappings, the last one first), then the mapping's own entries; then dict semantics: a
+  // repeated key takes the later value and keeps the first position. Keys are deduplicated
+  // here and each mapping is flattened once however many aliases merge it, so merging a mapping
+  // into itself through aliases stays linear (as in PyYAML) instead of doubling per level. A
+  // value that a later one replaces is therefore not checked; PyYAML would construct it.
+  Entries flatten(const YAML::Node& node, int depth) {
     if (depth > kMaxDepth) {
       fail(node, "merge keys nest more than " + std::to_string(kMaxDepth) + " levels deep");
     }
-    Pairs merged;
-    Pairs own;
+    const YAML::Mark mark = node.Mark();
+    if (!mark.is_null()) {
+      if (const auto cached = flattened_.find(mark.pos); cached != flattened_.end()) {
+        return cached->second;
+      }
+    }
+    Entries entries;
+    std::unordered_map<std::string, std::size_t> position;
+    const auto add = [&](const std::string& key, const YAML::Node& value) {
+      const auto [it, inserted] = position.emplace(key, entries.size());
+      if (inserted) {
+        entries.emplace_back(key, value);
+      } else {
+        entries[it->second].second = value;
+      }
+    };
+    std::vector<std::pair<YAML::Node, YAML::Node>> own;
     for (const auto& entry : node) {
       const YAML::Node& key = entry.first;
       const YAML::Node& value = entry.second;
@@ -157,10 +207,9 @@ class Converter {
         continue;
       }
       if (value.IsMap()) {
-        const Pairs sub = flatten(value, depth + 1);
-        merged.insert(merged.end(), sub.begin(), sub.end());
+        for (const auto& [k, v] : flatten(value, depth + 1)) add(k, v);
       } else if (value.IsSequence()) {
-        std::vector<Pairs> subs;
+        std::vector<Entries> subs;
         for (const auto& item : value) {
           if (!item.IsMap()) {
             fail(item, std::string("expected a mapping for merging, but found ") + kind_name(item));
@@ -168,14 +217,21 @@ class Converter {
           subs.push_back(flatten(item, depth + 1));
         }
         std::reverse(subs.begin(), subs.end());
-        for (const auto& sub : subs) merged.insert(merged.end(), sub.begin(), sub.end());
+        for (const auto& sub : subs) {
+          for (const auto& [k, v] : sub) add(k, v);
+        }
       } else {
         fail(value, std::string("expected a mapping or list of mappings for merging, but found ") +
                         kind_name(value));
       }
     }
-    merged.insert(merged.end(), own.begin(), own.end());
-    return merged;
+    for (const auto& [key, value] : own) add(key_string(key, depth), value);
+    if (own.size() != entries.size()) merged_entries_ += entries.size();
+    if (merged_entries_ > kMaxValues) {
+      fail(node, "merge keys expand to more than a million entries (alias expansion?)");
+    }
+    if (!mark.is_null()) flattened_.emplace(mark.pos, entries);
+    return entries;
   }
 
   // Parameter names are strings; a YAML key of another type is named by Python's str() of the
@@ -201,6 +257,7 @@ class Converter {
   }
 
   Json scalar(const YAML::Node& node) {
+    check_quote_closed(node);
     const std::string& tag = node.Tag();
     const std::string& text = node.Scalar();
     std::string_view kind;
@@ -276,9 +333,35 @@ class Converter {
            text_[i + 1] == '\n' || text_[i + 1] == '\r';
   }
 
+  // yaml-cpp ends a quoted scalar that is still open at the end of the text (after a line
+  // break) without an error, so a truncated file would pass a cut value; PyYAML says "found
+  // unexpected end of stream". Each scalar is looked at once, however many aliases name it.
+  void check_quote_closed(const YAML::Node& node) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null() || mark.pos < 0 || static_cast<std::size_t>(mark.pos) >= text_.size()) {
+      return;
+    }
+    const auto start = static_cast<std::size_t>(mark.pos);
+    const char quote = text_[start];
+    if ((quote != '"' && quote != '\'') || !checked_quotes_.insert(start).second) return;
+    for (std::size_t i = start + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '"' || i + 1 >= text_.size() || text_[i + 1] != '\'') return;
+        ++i;  // '' is a quote inside a single-quoted scalar
+      }
+    }
+    fail(node, std::string("the ") + (quote == '"' ? "double" : "single") +
+                   "-quoted string is not closed before the end of the text (truncated file?)");
+  }
+
   std::string_view text_;
   const std::string& origin_;
   std::size_t values_ = 0;
+  std::size_t merged_entries_ = 0;
+  std::unordered_set<std::size_t> checked_quotes_;
+  std::unordered_map<int, Entries> flattened_;
 };
 
 }  // namespace
@@ -288,9 +371,14 @@ Parameters parse_parameters_yaml(std::string_view text, const std::string& origi
   // PyYAML skips a leading byte-order mark; dropping it here keeps yaml-cpp's node positions
   // aligned with the text Converter looks at.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  check_flow_depth(text, origin);
   detail::YamlDocuments documents;
   try {
     documents = detail::load_yaml_documents(std::string(text));
+  } catch (const YAML::DeepRecursion& error) {
+    // Its message is only "bad file"; block nesting (indentation) ends here.
+    throw ParameterError(place(origin, error.mark) + ": values are nested more than " +
+                         std::to_string(kMaxDepth) + " levels deep");
   } catch (const YAML::Exception& error) {
     throw ParameterError(place(origin, error.mark) + ": invalid YAML: " + error.msg);
   }
