@@ -5,6 +5,7 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
+#include <nbexec/notebook/validate.hpp>
 #include <nbexec/params/check.hpp>
 #include <nbexec/params/inject.hpp>
 #include <nbexec/params/inspect.hpp>
@@ -61,6 +62,21 @@ void check_supplied_parameters(const RunOptions& options, const notebook::Notebo
   }
 }
 
+// A notebook nbformat calls invalid is refused before anything runs: its output could not be
+// valid either. This is the document as nbformat.read hands it to papermill (line lists joined,
+// missing or repeated cell ids of 4.5 replaced), so what papermill runs after logging "Notebook
+// JSON is invalid" is exit 2 here, and nothing else is.
+void check_schema(const notebook::Notebook& nb, const std::filesystem::path& input_path) {
+  const auto problems = notebook::validate_notebook(nb.document());
+  if (problems.empty()) return;
+  const auto& first = problems.front();
+  std::string message = input_path.string() + ": " + (first.path.empty() ? "" : first.path + ": ") +
+                        first.message + " (not a valid nbformat 4 notebook";
+  if (problems.size() > 1)
+    message += "; " + std::to_string(problems.size() - 1) + " more problem(s)";
+  throw NotebookError(message + ")");
+}
+
 // papermill's report mode hides the source of every code cell; other metadata.jupyter keys
 // are kept (papermill replaces the whole mapping).
 void hide_code_sources(notebook::Notebook& nb) {
@@ -105,6 +121,7 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
                    (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
 
   nb = notebook::load_notebook(prepared.input_path);
+  check_schema(nb, prepared.input_path);
   // papermill's load_notebook_node: every notebook is brought to nbformat 4.5 and given the
   // papermill metadata keys before anything else happens.
   notebook::upgrade_to_current_minor(nb);
