@@ -126,7 +126,14 @@ void upgrade_to_current_minor(Notebook& nb) {
   }
   const int minor = minor_it->get<int>();
   if (minor >= current_minor) return;
-  for (json& cell : nb.cells()) cell["id"] = new_cell_id();
+  // Random 32-bit ids collide among ~77,000 cells half the time; the notebook needs them unique.
+  std::unordered_set<std::string> taken;
+  for (json& cell : nb.cells()) {
+    std::string id;
+    do id = new_cell_id();
+    while (!taken.insert(id).second);
+    cell["id"] = std::move(id);
+  }
   doc["nbformat_minor"] = current_minor;
 }
 
