@@ -47,7 +47,7 @@ for target in $targets; do
     -artifact_prefix="$dir/artifacts/" "${extra[@]}" "${seeds[@]}" >"$dir/log" 2>&1
   status=$?
   set -e
-  grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb' "$dir/log" | \
+  grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb' "$dir/log" | \
     sed "s/^/fuzz: $target: /" || true
   if [ "$status" -ne 0 ]; then
     failed+=("$target")
