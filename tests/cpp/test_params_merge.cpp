@@ -151,7 +151,8 @@ TEST_CASE("merge_parameters refuses -p and -r values that are not UTF-8, naming 
                     Catch::StartsWith("-p a: the value is not valid UTF-8 (byte 0)"));
   ParameterSources raw;
   raw.raw = {{"name", "ok\xed\xa0\x80"}};  // an encoded surrogate
-  CHECK_THROWS_WITH(merge_parameters(raw), Catch::StartsWith("-r name: the value is not valid UTF-8"));
+  CHECK_THROWS_WITH(merge_parameters(raw),
+                    Catch::StartsWith("-r name: the value is not valid UTF-8"));
   ParameterSources fine;
   fine.raw = {{"name", "h\xc3\xa9llo"}};
   CHECK(render_parameters_source(merge_parameters(fine), "python3", "python")
