@@ -1,8 +1,11 @@
-// write_file_atomic (declared in write.hpp): the output notebook is replaced in one rename, so
-// a reader, a crash or a full disk never leaves a truncated notebook behind.
+// write_file_atomic and save_notebook's file handling (write.hpp): the output notebook is
+// replaced in one rename, so a reader, a crash or a full disk never leaves a truncated notebook
+// behind.
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/notebook.hpp>
 #include <nbexec/notebook/write.hpp>
+
+#include "atomic_write.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,7 +26,7 @@ std::string os_reason(int error) {
 }
 
 // Returns 0 or the errno of the failed write.
-int write_all(int fd, const std::string& text) {
+int write_all(int fd, std::string_view text) {
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -79,7 +82,7 @@ TempFile create_temp_next_to(const fs::path& target, const std::string& name) {
 }
 
 // Devices and FIFOs (e.g. /dev/stdout) cannot be renamed over; they are written in place.
-void write_in_place(const fs::path& target, const std::string& text, const std::string& name) {
+void write_in_place(const fs::path& target, std::string_view text, const std::string& name) {
   const int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) throw NotebookError("cannot write " + name + ": " + os_reason(errno));
   const int error = write_all(fd, text);
@@ -97,14 +100,28 @@ void sync_directory(const fs::path& target) {
   ::close(fd);
 }
 
+std::string gather(const std::function<void(detail::JsonSink&)>& produce) {
+  detail::JsonSink sink;
+  produce(sink);
+  return sink.take();
+}
+
+// Bytes are written in chunks of this size: large enough that write(2) calls cost nothing,
+// small enough to stay out of the peak memory of a save.
+constexpr std::size_t chunk_size = std::size_t{1} << 20;
+
 }  // namespace
 
-void write_file_atomic(const fs::path& path, const std::string& text) {
+namespace detail {
+
+std::size_t write_atomically(const fs::path& path, Durability durability,
+                             const std::function<void(JsonSink&)>& produce) {
   if (path == "-") {
+    const std::string text = gather(produce);
     std::fflush(stdout);
     if (const int error = write_all(STDOUT_FILENO, text); error != 0)
       throw NotebookError("cannot write <stdout>: " + os_reason(error));
-    return;
+    return text.size();
   }
   const std::string name = path.string();
   if (name.empty()) throw NotebookError("cannot write the notebook: empty output path");
@@ -123,25 +140,46 @@ void write_file_atomic(const fs::path& path, const std::string& text) {
   if (exists && S_ISDIR(existing.st_mode))
     throw NotebookError("cannot write " + name + ": it is a directory");
   if (exists && !S_ISREG(existing.st_mode)) {
+    const std::string text = gather(produce);
     write_in_place(target, text, name);
-    return;
+    return text.size();
   }
 
   TempFile temp = create_temp_next_to(target, name);
   const auto fail = [&](int error) {
     throw NotebookError("cannot write " + name + ": " + os_reason(error));
   };
-  if (const int error = write_all(temp.fd(), text); error != 0) fail(error);
+  const bool durable = durability == Durability::durable;
+  std::size_t written = 0;
+  try {
+    JsonSink sink(temp.fd(), chunk_size);
+    produce(sink);
+    sink.flush();
+    written = sink.size();
+  } catch (const SinkError& error) {
+    fail(error.error());
+  }
   if (exists) {
     // Keep what the replaced file had; ownership can only be kept by a privileged process.
     if (::fchmod(temp.fd(), existing.st_mode & 07777) != 0) fail(errno);
     if (::fchown(temp.fd(), existing.st_uid, existing.st_gid) != 0 && errno != EPERM) fail(errno);
   }
-  if (::fsync(temp.fd()) != 0) fail(errno);
+  if (durable && ::fsync(temp.fd()) != 0) fail(errno);
   if (temp.close() != 0) fail(errno);
   if (::rename(temp.path().c_str(), target.c_str()) != 0) fail(errno);
   temp.release();
-  sync_directory(target);
+  if (durable) sync_directory(target);
+  return written;
+}
+
+}  // namespace detail
+
+void write_file_atomic(const fs::path& path, std::string_view text, Durability durability) {
+  detail::write_atomically(path, durability, [text](detail::JsonSink& sink) { sink += text; });
+}
+
+void write_file_atomic(const fs::path& path, const std::string& text) {
+  write_file_atomic(path, std::string_view(text), Durability::durable);
 }
 
 }  // namespace nbexec::notebook

@@ -20,4 +20,14 @@ inline constexpr int max_json_depth = 2000;
 // as Python does).
 nlohmann::json parse_python_json(std::string_view text, const std::string& origin);
 
+// parse_python_json_file reads this many bytes at a time.
+inline constexpr std::size_t read_chunk_size = std::size_t{1} << 20;
+
+// The same, reading an open regular file from its start in read_chunk_size chunks, so that the
+// file's text is never held whole next to the document; errors re-read the file (pread from
+// offset 0) to give the same line and column.
+// `chunk` is there for tests, which split tokens at every byte.
+nlohmann::json parse_python_json_file(int fd, const std::string& origin,
+                                      std::size_t chunk = read_chunk_size);
+
 }  // namespace nbexec::notebook::detail

@@ -2,12 +2,18 @@
 
 #include "core/utf8.hpp"
 #include "json_reader.hpp"
+#include "json_scan.hpp"
 
 #include <nbexec/error.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <system_error>
 
 namespace nbexec::notebook::detail {
 
@@ -67,6 +73,91 @@ std::string python_float_repr(double value) {
   return out;
 }
 
+// Memory mode starts small and doubles; file mode keeps one buffer of the chunk size.
+JsonSink::JsonSink() : pos_(buffer_.data()), end_(pos_) {}
+
+JsonSink::JsonSink(int fd, std::size_t chunk, AfterWrite after_write)
+    : fd_(fd), after_write_(after_write) {
+  buffer_.resize(std::max<std::size_t>(chunk, 1));
+  direct_ = std::min<std::size_t>(buffer_.size(), std::size_t{1} << 16);
+  pos_ = buffer_.data();
+  end_ = pos_ + buffer_.size();
+}
+
+void JsonSink::write_out(const char* data, std::size_t size) {
+  const std::size_t offset = flushed_;
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd_, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SinkError(errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  flushed_ += size;
+  if (after_write_) after_write_(fd_, offset, size);
+}
+
+void JsonSink::flush() {
+  if (fd_ < 0) return;
+  const auto used = static_cast<std::size_t>(pos_ - buffer_.data());
+  if (used > 0) write_out(buffer_.data(), used);
+  pos_ = buffer_.data();
+}
+
+void JsonSink::make_room(std::size_t bytes) {
+  if (fd_ >= 0) {
+    flush();  // the buffer is never smaller than 1 byte, so a char always fits afterwards
+    return;
+  }
+  const auto used = static_cast<std::size_t>(pos_ - buffer_.data());
+  buffer_.resize(std::max({buffer_.size() * 2, used + bytes, std::size_t{1} << 16}));
+  pos_ = buffer_.data() + used;
+  end_ = buffer_.data() + buffer_.size();
+}
+
+JsonSink& JsonSink::append_slow(std::string_view text) {
+  if (fd_ < 0) {
+    make_room(text.size());
+  } else if (text.size() >= direct_) {
+    flush();
+    write_out(text.data(), text.size());
+    return *this;
+  } else {
+    // Fill the buffer, write it, and start the next with the rest.
+    const auto room = static_cast<std::size_t>(end_ - pos_);
+    std::memcpy(pos_, text.data(), room);
+    pos_ = end_;
+    text.remove_prefix(room);
+    flush();
+  }
+  std::memcpy(pos_, text.data(), text.size());
+  pos_ += text.size();
+  return *this;
+}
+
+void JsonSink::append(std::size_t count, char c) {
+  while (count > 0) {
+    if (pos_ == end_) make_room(count);
+    const std::size_t n = std::min(count, static_cast<std::size_t>(end_ - pos_));
+    std::memset(pos_, c, n);
+    pos_ += n;
+    count -= n;
+  }
+}
+
+std::string JsonSink::take() {
+  buffer_.resize(static_cast<std::size_t>(pos_ - buffer_.data()));
+  std::string out = std::move(buffer_);
+  buffer_.clear();
+  pos_ = end_ = buffer_.data();
+  return out;
+}
+
+SinkError::SinkError(int error)
+    : NotebookError("write failed: " + std::generic_category().message(error)), error_(error) {}
+
 void PythonJsonWriter::check_depth(int depth) {
   if (depth >= max_json_depth)
     throw NotebookError("cannot write the notebook: JSON nested deeper than " +
@@ -110,17 +201,12 @@ void PythonJsonWriter::value(const nlohmann::json& v, int depth) {
 
 void PythonJsonWriter::string(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
-  out_.reserve(out_.size() + text.size() + 2);
   out_ += '"';
   std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t run_start = i;
-    while (i < text.size()) {
-      const auto c = static_cast<unsigned char>(text[i]);
-      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-      ++i;
-    }
-    out_.append(text.data() + run_start, i - run_start);
+  while (true) {
+    const std::size_t run = plain_run(text.data() + i, text.size() - i);
+    out_ += text.substr(i, run);
+    i += run;
     if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
@@ -129,7 +215,7 @@ void PythonJsonWriter::string(std::string_view text) {
         out_ += "\xEF\xBF\xBD";  // U+FFFD: a Python str cannot hold invalid UTF-8 either
         ++i;
       } else {
-        out_.append(text.data() + i, length);
+        out_ += text.substr(i, length);
         i += length;
       }
       continue;

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <nbexec/error.hpp>
+
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +16,71 @@ namespace nbexec::notebook::detail {
 // signed two-digit-minimum exponent ("1e-05", "1e+16"); NaN, Infinity and -Infinity.
 std::string python_float_repr(double value);
 
+// Where the writer's bytes go: a buffer that either grows into the whole text (for
+// serialize_notebook) or is written to a file descriptor each time it fills, so that saving a
+// notebook never holds its text in memory. Appends are inline; only a full buffer leaves the
+// fast path.
+class JsonSink {
+ public:
+  // Called after each write(2) with the file offset and size just written (the atomic writer
+  // starts the disk write-back there).
+  using AfterWrite = void (*)(int fd, std::size_t offset, std::size_t size);
+  JsonSink();
+  // Writes to `fd` in chunks of `chunk` bytes (long pieces straight from their source). Throws
+  // SinkError when a write fails.
+  JsonSink(int fd, std::size_t chunk, AfterWrite after_write = nullptr);
+  JsonSink(const JsonSink&) = delete;
+  JsonSink& operator=(const JsonSink&) = delete;
+
+  JsonSink& operator+=(char c) {
+    if (pos_ == end_) make_room(1);
+    *pos_++ = c;
+    return *this;
+  }
+  JsonSink& operator+=(std::string_view text) {
+    if (static_cast<std::size_t>(end_ - pos_) < text.size() || text.size() >= direct_)
+      return append_slow(text);
+    std::memcpy(pos_, text.data(), text.size());
+    pos_ += text.size();
+    return *this;
+  }
+  JsonSink& operator+=(const char* text) { return *this += std::string_view(text); }
+  void append(std::size_t count, char c);
+
+  // Writes out what is buffered (file mode).
+  void flush();
+  // The text gathered so far (memory mode).
+  std::string take();
+  // Bytes written or gathered so far.
+  std::size_t size() const { return flushed_ + static_cast<std::size_t>(pos_ - buffer_.data()); }
+
+ private:
+  JsonSink& append_slow(std::string_view text);
+  void make_room(std::size_t bytes);
+  void write_out(const char* data, std::size_t size);
+
+  std::string buffer_;  // used as raw storage: [data, pos_) holds output, [pos_, end_) is free
+  char* pos_ = nullptr;
+  char* end_ = nullptr;
+  int fd_ = -1;
+  // In file mode, pieces this long (base64 images) go to write(2) straight from the document
+  // instead of through the buffer: one copy less.
+  std::size_t direct_ = static_cast<std::size_t>(-1);
+  std::size_t flushed_ = 0;
+  AfterWrite after_write_ = nullptr;
+};
+
+// A failed write(2) of a JsonSink; the atomic writer turns it into a NotebookError naming the
+// file.
+class SinkError : public NotebookError {
+ public:
+  explicit SinkError(int error);
+  int error() const { return error_; }
+
+ private:
+  int error_;
+};
+
 // Writes JSON the way Python's json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False,
 // separators=(",", ": ")) does. nlohmann's dump differs in float formatting and NaN/Infinity,
 // and offers no hook for nbformat's line splitting, hence this writer. Objects come out in key
@@ -20,13 +88,14 @@ std::string python_float_repr(double value);
 // the order Python's sort_keys uses.
 class PythonJsonWriter {
  public:
-  explicit PythonJsonWriter(std::string& out) : out_(out) {}
+  explicit PythonJsonWriter(JsonSink& out) : out_(out) {}
 
   // Any value, recursively, at nesting `depth` (0 for the document).
   void value(const nlohmann::json& v, int depth);
 
   // A JSON string literal: escapes '"', '\\' and control characters only (\n, \r, \t, \b, \f
-  // short forms, else \u00xx); invalid UTF-8 becomes U+FFFD.
+  // short forms, else \u00xx); invalid UTF-8 becomes U+FFFD. Runs of plain bytes are copied
+  // in one go (plain_run).
   void string(std::string_view text);
 
   // A list of strings, as json.dumps lays out ["a\n", "b"].
@@ -81,7 +150,7 @@ class PythonJsonWriter {
   }
   static void check_depth(int depth);
 
-  std::string& out_;
+  JsonSink& out_;
 };
 
 }  // namespace nbexec::notebook::detail

@@ -141,8 +141,8 @@ class NotebookParser {
 };
 
 std::string read_all(int fd, const std::string& name) {
-  // A regular file is read straight into a string of its size (one allocation, no copies);
-  // pipes and growing files fall back to doubling.
+  // Standard input, pipes and devices. A regular file (stdin redirected from one) is read into
+  // a string of its size; the others double.
   std::string text;
   struct stat info {};
   if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
@@ -182,21 +182,26 @@ Notebook parse_notebook_text(std::string_view text, const std::string& origin) {
   return parse_notebook(read_json_text(text, origin), origin);
 }
 
-Notebook load_notebook(const std::filesystem::path& path) {
-  if (path == "-") return parse_notebook_text(read_all(STDIN_FILENO, "<stdin>"), "<stdin>");
+json read_json_file(const std::filesystem::path& path) {
+  if (path == "-") return read_json_text(read_all(STDIN_FILENO, "<stdin>"), "<stdin>");
   const std::string name = path.string();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     throw NotebookError("cannot read " + name + ": " + std::generic_category().message(errno));
-  std::string text;
-  try {
-    text = read_all(fd, name);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  return parse_notebook_text(text, name);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  // A regular file is parsed as it is read, in chunks, so its text and the document built
+  // from it are never in memory together; anything else (a pipe, a device) is read whole.
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode))
+    return detail::parse_python_json_file(fd, name);
+  return read_json_text(read_all(fd, name), name);
+}
+
+Notebook load_notebook(const std::filesystem::path& path) {
+  return parse_notebook(read_json_file(path), path == "-" ? "<stdin>" : path.string());
 }
 
 }  // namespace nbexec::notebook

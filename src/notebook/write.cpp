@@ -1,12 +1,14 @@
 #include <nbexec/notebook/lines.hpp>
 #include <nbexec/notebook/write.hpp>
 
+#include "atomic_write.hpp"
 #include "json_writer.hpp"
 
 namespace nbexec::notebook {
 
 namespace {
 
+using detail::JsonSink;
 using detail::PythonJsonWriter;
 
 bool keep_all(const std::string&) {
@@ -15,10 +17,11 @@ bool keep_all(const std::string&) {
 
 // Writes the document as nbformat's JSONWriter.writes does: split_lines, then strip_transient,
 // then json.dumps. The splitting happens while writing instead of on a deep copy, so saving
-// costs one pass over the notebook.
+// costs one pass over the notebook; the sink decides whether the text lands in memory or in a
+// file.
 class NotebookWriter {
  public:
-  explicit NotebookWriter(std::string& out) : w_(out) {}
+  explicit NotebookWriter(JsonSink& out) : w_(out) {}
 
   void document(const json& doc) {
     if (!doc.is_object()) {
@@ -110,17 +113,23 @@ class NotebookWriter {
   PythonJsonWriter w_;
 };
 
+void write_notebook(const Notebook& nb, JsonSink& sink) {
+  NotebookWriter(sink).document(nb.document());
+  sink += '\n';  // nbformat.write adds the newline json.dumps leaves off
+}
+
 }  // namespace
 
 std::string serialize_notebook(const Notebook& nb) {
-  std::string out;
-  NotebookWriter(out).document(nb.document());
-  out += '\n';  // nbformat.write adds the newline json.dumps leaves off
-  return out;
+  JsonSink sink;
+  write_notebook(nb, sink);
+  return sink.take();
 }
 
-void save_notebook(const Notebook& nb, const std::filesystem::path& path) {
-  write_file_atomic(path, serialize_notebook(nb));
+std::size_t save_notebook(const Notebook& nb, const std::filesystem::path& path,
+                          Durability durability) {
+  return detail::write_atomically(path, durability,
+                                  [&nb](JsonSink& sink) { write_notebook(nb, sink); });
 }
 
 }  // namespace nbexec::notebook

@@ -16,21 +16,24 @@ bool ProgressiveSaver::writes_during_run() const {
 
 void ProgressiveSaver::save(const notebook::Notebook& nb, const char* reason) {
   if (path_.empty()) return;
-  if (path_ == "-" && std::string(reason) != "end") return;
-  const std::string text = notebook::serialize_notebook(nb);
+  const bool final_save = std::string(reason) == "end";
+  if (path_ == "-" && !final_save) return;
   const auto started = steady::now();
-  notebook::write_file_atomic(path_, text);
+  // Every save is atomic; only the final one waits for the disk (fsync), since each save
+  // during the run is replaced by the next (docs/benchmarks.md, case 4, measures the cost).
+  const std::size_t size = notebook::save_notebook(
+      nb, path_, final_save ? notebook::Durability::durable : notebook::Durability::atomic);
   last_save_ = steady::now();
   ++saves_;
-  bytes_written_ += text.size();
-  last_size_ = text.size();
+  bytes_written_ += size;
+  last_size_ = size;
   growth_ = 0;
   dirty_ = false;
   // papermill's back-off: a save that takes over a quarter of the interval doubles it.
   if (policy_.autosave_every.count() > 0 && (last_save_ - started) * 4 > policy_.autosave_every) {
     policy_.autosave_every *= 2;
   }
-  if (on_save_) on_save_(text.size(), reason);
+  if (on_save_) on_save_(size, reason);
 }
 
 void ProgressiveSaver::note_growth(std::size_t bytes) {

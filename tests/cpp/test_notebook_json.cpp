@@ -5,26 +5,34 @@
 #include <nbexec/notebook/read.hpp>
 
 #include "notebook/json_reader.hpp"
+#include "notebook/json_scan.hpp"
 #include "notebook/json_writer.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
+#include <vector>
 
 using nbexec::NotebookError;
 using nbexec::notebook::json;
 using nbexec::notebook::read_json_text;
+using nbexec::notebook::detail::JsonSink;
 using nbexec::notebook::detail::python_float_repr;
 using nbexec::notebook::detail::PythonJsonWriter;
 
 namespace {
 
 std::string dump(const json& value) {
-  std::string out;
+  JsonSink out;
   PythonJsonWriter(out).value(value, 0);
-  return out;
+  return out.take();
 }
 
 std::string parse_error(const std::string& text) {
@@ -34,6 +42,29 @@ std::string parse_error(const std::string& text) {
     return e.what();
   }
   return "no error";
+}
+
+// `text` read from a scratch file in chunks of `chunk` bytes (read_json_file's reader), or its
+// error message.
+struct FileResult {
+  json document;
+  std::string error;
+};
+
+FileResult read_as_file(const std::string& text, std::size_t chunk) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("nbexec-json-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path, std::ios::binary) << text;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  FileResult result;
+  try {
+    result.document = nbexec::notebook::detail::parse_python_json_file(fd, "in.ipynb", chunk);
+  } catch (const NotebookError& e) {
+    result.error = e.what();
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  return result;
 }
 
 }  // namespace
@@ -184,4 +215,66 @@ TEST_CASE("nesting is bounded on read and on write", "[notebook]") {
   CHECK(parse_error(too_deep).find("nesting deeper than") != std::string::npos);
   json deeper = json::array({deep});
   CHECK_THROWS_AS(dump(deeper), NotebookError);
+}
+
+TEST_CASE("plain_run stops at the first byte a JSON string cannot hold as it is", "[notebook]") {
+  using nbexec::notebook::detail::plain_run;
+  // Every position (inside the 16-byte steps and in the tail) and every kind of stop byte.
+  for (const char stop : {'"', '\\', '\0', '\n', '\x1f', '\x80', '\xc3', '\xff'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'a');
+      text[at] = stop;
+      CHECK(plain_run(text.data(), text.size()) == at);
+    }
+  }
+  const std::string plain = " ~\x7f/+=azAZ09";  // space, tilde and DEL are plain
+  CHECK(plain_run(plain.data(), plain.size()) == plain.size());
+  CHECK(plain_run(plain.data(), 0) == 0);
+}
+
+TEST_CASE("the file reader splits every token at every byte as read_json_text reads it whole",
+          "[notebook]") {
+  // Every kind of token, with escapes, surrogate pairs and multi-byte UTF-8, read in chunks of
+  // 1 to 17 bytes: each token is cut by a chunk boundary at every place, and chunks shorter
+  // than a token make the buffer grow.
+  const std::string text =
+      "\xEF\xBB\xBF {\"a\": [-12345.678e-9, 1e400, 0, -0, 18446744073709551615, true, false, "
+      "null, NaN, Infinity, -Infinity, 1.5E+3],\n \"b\": \"x\\ud83d\\ude00y\\n\\\"\\u00e9\\/\", "
+      "\"c\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\": {\"k\": [[], {}, \"\"]},\r\n\t\"d\": 7 } \n";
+  const json expected = read_json_text(text);
+  for (std::size_t chunk = 1; chunk <= 17; ++chunk) {
+    INFO("chunk " << chunk);
+    const FileResult file = read_as_file(text, chunk);
+    REQUIRE(file.error.empty());
+    CHECK(dump(file.document) == dump(expected));  // NaN is not equal to itself
+  }
+  // Through read_json_file's own chunk size: a string several chunks long.
+  const std::size_t chunk = nbexec::notebook::detail::read_chunk_size;
+  const std::string long_string = "[\"" + std::string(3 * chunk + 7, 'y') + "\\n\", 1]";
+  CHECK(read_as_file(long_string, chunk).document == read_json_text(long_string));
+}
+
+TEST_CASE("the file reader reports errors at the same line and column as read_json_text",
+          "[notebook]") {
+  const std::string big(100, 'z');
+  const std::vector<std::string> texts = {
+      "{\n \"a\": \"" + big + "\",\n  oops\n}",            // bad member on line 3
+      "{\"a\": \"\xc3\xa9" + big + "\", \"b\": \"" + big,  // unterminated second string
+      "[\"" + big + "\", tru]",                            // literal cut short
+      "[\"" + big + "\\q\"]",                              // bad escape
+      "[\"" + big + "\\ud800\"]",                          // lone surrogate
+      "[\"" + big + "\"] [",                               // extra data
+      "[\"" + big + "\", \"\xff\"]",                       // invalid UTF-8
+      "[\"" + big + "\", 1.]",                             // number cut short
+      "[\"" + big + "\", -",                               // sign at the end
+      "",                                                  // nothing at all
+  };
+  for (const auto& text : texts) {
+    const std::string expected = parse_error(text);
+    REQUIRE(expected != "no error");
+    for (const std::size_t chunk : {1, 3, 16, 4096}) {
+      INFO(expected << " in chunks of " << chunk);
+      CHECK(read_as_file(text, chunk).error == expected);
+    }
+  }
 }

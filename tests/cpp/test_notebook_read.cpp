@@ -219,3 +219,29 @@ TEST_CASE("load_notebook(\"-\") reads standard input", "[notebook]") {
   CHECK(source == "from stdin");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("load_notebook reads a file larger than its read chunks as the text parses",
+          "[notebook]") {
+  using nbexec::notebook::read_json_file;
+  const auto dir = scratch_dir();
+  const auto file = dir / "big.ipynb";
+  // Image data of 3 MiB, as nbformat stores a PNG: one base64 string, three read chunks long.
+  std::string png;
+  for (std::size_t i = 0; png.size() < (std::size_t{3} << 20); ++i)
+    png += "iVBORw0KGgoAAAANSUhEUgAA"[i % 24];
+  const std::string text = with_cells(
+      R"([{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["a\n", "b"],
+          "outputs": [{"output_type": "display_data", "metadata": {},
+                       "data": {"image/png": ")" +
+      png + R"(\n", "text/plain": ["<Figure>"]}}]}])");
+  std::ofstream(file, std::ios::binary) << text;
+  CHECK(read_json_file(file) == nbexec::notebook::read_json_text(text));
+  const auto nb = load_notebook(file);
+  CHECK(nb.document() == parse_notebook_text(text).document());
+  CHECK(nb.document()["cells"][0]["outputs"][0]["data"]["image/png"] == png + "\n");
+
+  // An error far into the file still names its line and column.
+  std::ofstream(file, std::ios::binary) << "{\"a\": \"" << png << "\",\n \"b\": tru }";
+  CHECK_THROWS_WITH(load_notebook(file), file.string() + ":2:7: malformed JSON: expecting a value");
+  std::filesystem::remove_all(dir);
+}

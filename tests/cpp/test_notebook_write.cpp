@@ -5,10 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -322,5 +324,91 @@ TEST_CASE("write_file_atomic(\"-\") writes standard output", "[notebook]") {
   ::close(saved);
   CHECK(read_file(file) == "to stdout\n");
   CHECK_FALSE(fs::exists("-"));
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// A notebook of about `megabytes` MiB: one image output (one long base64 string) plus cells
+// with line lists, escapes and non-ASCII text, so the streamed writer crosses its 1 MiB chunks
+// inside long runs and between small pieces.
+Notebook big_notebook(std::size_t megabytes) {
+  std::string png;
+  for (std::size_t i = 0; png.size() < (megabytes << 20); ++i)
+    png += "iVBORw0KGgoAAAANSUhEUgAA"[i % 24];
+  json cells = json::array();
+  cells.push_back({{"cell_type", "code"},
+                   {"execution_count", 1},
+                   {"id", "img"},
+                   {"metadata", json::object()},
+                   {"source", "plt.show()"},
+                   {"outputs",
+                    {{{"output_type", "display_data"},
+                      {"metadata", json::object()},
+                      {"data", {{"image/png", png + "\n"}, {"text/plain", "<Figure>"}}}}}}});
+  for (int i = 0; i < 2000; ++i)
+    cells.push_back({{"cell_type", "markdown"},
+                     {"id", "m" + std::to_string(i)},
+                     {"metadata", json::object()},
+                     {"source", "line \"" + std::to_string(i) + "\"\n\tcafé\\\u2028end"}});
+  Notebook nb;
+  nb.document()["cells"] = std::move(cells);
+  return nb;
+}
+
+}  // namespace
+
+TEST_CASE("save_notebook streams the same bytes as serialize_notebook", "[notebook]") {
+  using nbexec::notebook::Durability;
+  const auto dir = scratch_dir("stream");
+  const auto target = dir / "out.ipynb";
+  const Notebook nb = big_notebook(3);
+  const std::string expected = serialize_notebook(nb);
+  REQUIRE(expected.size() > (std::size_t{3} << 20));
+  for (const auto durability : {Durability::durable, Durability::atomic}) {
+    CHECK(save_notebook(nb, target, durability) == expected.size());
+    CHECK(read_file(target) == expected);
+    CHECK(entries_in(dir) == 1);
+  }
+  write_file_atomic(target, expected, Durability::atomic);
+  CHECK(read_file(target) == expected);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a save that fails midway leaves the old file and no temporary file", "[notebook]") {
+  const auto dir = scratch_dir("midway");
+  const auto target = dir / "out.ipynb";
+  write_file_atomic(target, "precious");
+
+  // A file size limit of 1 MiB makes the second chunk's write fail with EFBIG.
+  const Notebook nb = big_notebook(2);
+  struct rlimit saved {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = std::size_t{1} << 20;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  std::string error;
+  try {
+    save_notebook(nb, target);
+  } catch (const NotebookError& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(error == "cannot write " + target.string() + ": File too large");
+  CHECK(read_file(target) == "precious");
+  CHECK(entries_in(dir) == 1);
+
+  // A document JSON cannot hold fails while it is being written: the same guarantees.
+  Notebook binary = big_notebook(2);
+  binary.document()["metadata"]["zz"] = json::binary({1, 2, 3});  // written last
+  CHECK_THROWS_WITH(save_notebook(binary, target), Catch::Contains("binary data"));
+  CHECK(read_file(target) == "precious");
+  CHECK(entries_in(dir) == 1);
+  // Devices get nothing at all (the text is made before the device is opened).
+  CHECK_THROWS_WITH(save_notebook(binary, "/dev/full"), Catch::Contains("binary data"));
+  CHECK_THROWS_WITH(save_notebook(Notebook(), "/dev/full"),
+                    "cannot write /dev/full: No space left on device");
   fs::remove_all(dir);
 }
