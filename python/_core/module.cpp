@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -193,26 +194,49 @@ py::dict run(const std::string& input_path, const std::string& output_path, py::
   return out;
 }
 
-std::string roundtrip_notebook_text(const std::string& text) {
+using Findings = std::vector<std::pair<std::string, std::string>>;
+
+// The text is taken as a view of the Python str's UTF-8 (no copy), and the GIL is released
+// while the C++ core works on it: the caller's str keeps the view alive.
+std::string roundtrip_notebook_text(std::string_view text) {
+  py::gil_scoped_release unlocked;
   return nbexec::notebook::serialize_notebook(
       nbexec::notebook::parse_notebook_text(text, "<string>"));
 }
 
-std::vector<std::pair<std::string, std::string>> validate_notebook_text(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> out;
+// Python's reading (NaN, Infinity), without parse_notebook's repair of cell ids, so the
+// validator sees the document as written. Malformed JSON is one finding at "".
+std::optional<nlohmann::json> read_and_validate(std::string_view text, Findings& findings) {
   nlohmann::json document;
   try {
-    // Python's reading (NaN, Infinity), without parse_notebook's repair of cell ids, so the
-    // validator sees the document as written.
     document = nbexec::notebook::read_json_text(text, "<string>");
   } catch (const nbexec::NotebookError& error) {
-    out.emplace_back("", error.what());
-    return out;
+    findings.emplace_back("", error.what());
+    return std::nullopt;
   }
   for (const auto& d : nbexec::notebook::validate_notebook(document)) {
-    out.emplace_back(d.path, d.message);
+    findings.emplace_back(d.path, d.message);
   }
-  return out;
+  return document;
+}
+
+Findings validate_notebook_text(std::string_view text) {
+  py::gil_scoped_release unlocked;
+  Findings findings;
+  read_and_validate(text, findings);
+  return findings;
+}
+
+// validate_notebook_text and roundtrip_notebook_text on one parse of the text.
+std::pair<Findings, std::optional<std::string>> validate_roundtrip_notebook_text(
+    std::string_view text) {
+  py::gil_scoped_release unlocked;
+  Findings findings;
+  auto document = read_and_validate(text, findings);
+  if (!findings.empty()) return {std::move(findings), std::nullopt};
+  return {std::move(findings),
+          nbexec::notebook::serialize_notebook(
+              nbexec::notebook::parse_notebook(std::move(*document), "<string>"))};
 }
 
 py::list list_kernelspecs(std::optional<std::string> env_prefix) {
@@ -313,6 +337,9 @@ PYBIND11_MODULE(_core, m) {
         "Parse notebook JSON text and write it back in nbformat's layout.");
   m.def("validate_notebook_text", &validate_notebook_text, py::arg("text"),
         "Structural nbformat v4 validation: a list of (json_pointer, message).");
+  m.def("validate_roundtrip_notebook_text", &validate_roundtrip_notebook_text, py::arg("text"),
+        "validate_notebook_text and roundtrip_notebook_text with one parse: (findings, text "
+        "written back in nbformat's layout, or None when there are findings).");
   nbexec::python::bind_translators(m);
   nbexec::python::bind_inspect(m);
   nbexec::python::bind_check(m);

@@ -226,6 +226,7 @@ def test_nbformat_written_notebook_roundtrips_byte_for_byte(builder, minor, tmp_
 
     assert _core.roundtrip_notebook_text(text) == text
     assert _core.validate_notebook_text(text) == []
+    assert _core.validate_roundtrip_notebook_text(text) == ([], text)
 
 
 def test_corpus_really_exercises_the_hard_cases(tmp_path):
@@ -399,6 +400,10 @@ def test_validator_agrees_with_nbformat(case):
     assert (diagnostics == []) == nbformat_says_valid
     if expected_path is not None:
         assert expected_path in [path for path, _ in diagnostics], diagnostics
+    # The one-parse form finds the same and writes back only a valid notebook.
+    findings, written = _core.validate_roundtrip_notebook_text(json.dumps(doc))
+    assert findings == diagnostics
+    assert (written is not None) == (diagnostics == [])
 
 
 def test_validator_accepts_the_in_memory_shape_too():
