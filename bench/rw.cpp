@@ -2,26 +2,25 @@
 // notebook library, the C++ counterpart of
 //   nb = nbformat.read(IN, 4); nbformat.validate(nb); nbformat.write(nb, OUT)
 //
-//   nbexec_bench_rw IN OUT
+//   nbexec_bench_rw [--atomic] IN OUT
 //
-// The file is parsed once as Python's json module reads it (read_json_text), validated as read
-// (validate_notebook, the check nbformat.validate makes), turned into a Notebook
-// (parse_notebook: line lists joined, cell ids repaired, as nbformat.read) and written as
-// nbformat.write lays it out (save_notebook's two steps, serialize_notebook and
-// write_file_atomic: temporary file, fsync, rename). Prints one JSON line with the
-// seconds of each step; exits 1 when the notebook is not valid.
+// The steps are those of `nbexec run` on its input and at its final save: the file is parsed
+// as it is read, as Python's json module reads it (read_json_file, which load_notebook uses),
+// validated as read (validate_notebook, the check nbformat.validate makes), turned into a
+// Notebook (parse_notebook: line lists joined, cell ids repaired, as nbformat.read) and saved as
+// nbformat.write lays it out (save_notebook: serialized straight into a temporary file, fsync,
+// rename). --atomic saves without the fsync (Durability::atomic, as nbexec run's saves during a
+// run, and as nbformat.write, which never syncs). Prints one JSON line with the seconds of
+// each step; exits 1 when the notebook is not valid.
 
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/notebook/validate.hpp>
 #include <nbexec/notebook/write.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
-#include <stdexcept>
 #include <string>
 
 namespace {
@@ -38,46 +37,39 @@ double lap(Clock::time_point& since) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s IN OUT\n", argv[0]);
+  namespace nb = nbexec::notebook;
+  auto durability = nb::Durability::durable;
+  int first = 1;
+  if (argc > 1 && std::strcmp(argv[1], "--atomic") == 0) {
+    durability = nb::Durability::atomic;
+    ++first;
+  }
+  if (argc - first != 2) {
+    std::fprintf(stderr, "usage: %s [--atomic] IN OUT\n", argv[0]);
     return 2;
   }
+  const char* in = argv[first];
+  const char* out = argv[first + 1];
   try {
     auto t = Clock::now();
-    // Read as load_notebook reads a file: 64 KiB read() calls appended to one string.
-    std::string text;
-    {
-      const int fd = ::open(argv[1], O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw std::runtime_error(std::string("cannot read ") + argv[1]);
-      char buffer[1 << 16];
-      ssize_t n = 0;
-      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, std::size_t(n));
-      ::close(fd);
-      if (n < 0) throw std::runtime_error(std::string("cannot read ") + argv[1]);
-    }
-    const double read_s = lap(t);
-    auto document = nbexec::notebook::read_json_text(text, argv[1]);
-    text.clear();
-    text.shrink_to_fit();
-    const double parse_s = lap(t);
-    auto findings = nbexec::notebook::validate_notebook(document);
+    auto document = nb::read_json_file(in);
+    const double read_parse_s = lap(t);
+    auto findings = nb::validate_notebook(document);
     const double validate_s = lap(t);
     if (!findings.empty()) {
       std::fprintf(stderr, "not valid: %s: %s\n", findings[0].path.c_str(),
                    findings[0].message.c_str());
       return 1;
     }
-    auto nb = nbexec::notebook::parse_notebook(std::move(document), argv[1]);
+    auto notebook = nb::parse_notebook(std::move(document), in);
     const double model_s = lap(t);
-    // save_notebook, in its two steps so that each is timed.
-    const std::string out = nbexec::notebook::serialize_notebook(nb);
-    const double serialize_s = lap(t);
-    nbexec::notebook::write_file_atomic(argv[2], out);
-    const double write_s = lap(t);
+    const std::size_t bytes = nb::save_notebook(notebook, out, durability);
+    const double save_s = lap(t);
     std::printf(
-        "{\"read_s\": %.6f, \"parse_s\": %.6f, \"validate_s\": %.6f, \"model_s\": %.6f, "
-        "\"serialize_s\": %.6f, \"write_s\": %.6f}\n",
-        read_s, parse_s, validate_s, model_s, serialize_s, write_s);
+        "{\"read_parse_s\": %.6f, \"validate_s\": %.6f, \"model_s\": %.6f, \"save_s\": %.6f, "
+        "\"bytes\": %zu, \"fsync\": %s}\n",
+        read_parse_s, validate_s, model_s, save_s, bytes,
+        durability == nb::Durability::durable ? "true" : "false");
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nbexec_bench_rw: %s\n", e.what());
