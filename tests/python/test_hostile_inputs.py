@@ -114,6 +114,8 @@ def command(case, cli, tmp_path, env):
         return argv + ["-b", generate.argument_text(case, path)], "-b #1"
     if feed == "p_arg":
         name, value = case["p"]
+        if isinstance(value, dict):  # a long value, described rather than spelled out
+            value = value["repeat"] * value["count"]
         encoding = case.get("p_encoding")
         if encoding:
             return argv + ["-p", name.encode(encoding), value.encode(encoding)], "-p"
