@@ -20,6 +20,8 @@ json code_cell(const std::string& source, json tags = json::array()) {
   return cell;
 }
 
+// One cell goes in json::array({cell}): a braced single json is a copy of that json under
+// clang (CWG 2137) but a one-element array under g++.
 Notebook make_notebook(json cells, int minor = 5) {
   return Notebook(
       json{{"cells", std::move(cells)},
@@ -90,7 +92,7 @@ TEST_CASE("inject_parameters upgrades a v4.4 notebook like nbformat.v4.upgrade",
   // papermill 2.7 on a 4.4 notebook writes nbformat_minor 5 with an id on every cell.
   json old_cell = code_cell("x = 1", {"parameters"});
   old_cell.erase("id");
-  auto nb = make_notebook({old_cell}, 4);
+  auto nb = make_notebook(json::array({old_cell}), 4);
   inject_parameters(nb, kParams, "python3", "python");
   CHECK(nb.document()["nbformat_minor"] == 5);
   REQUIRE(nb.cells().size() == 2);
@@ -101,7 +103,7 @@ TEST_CASE("inject_parameters upgrades a v4.4 notebook like nbformat.v4.upgrade",
 }
 
 TEST_CASE("inject_parameters picks the translator from the notebook or the overrides", "[params]") {
-  auto nb = make_notebook({code_cell("a")});
+  auto nb = make_notebook(json::array({code_cell("a")}));
   nb.metadata() = {{"kernelspec", {{"name", "ir"}, {"language", "R"}}},
                    {"language_info", {{"name", "R"}}}};
   // papermill registers "python" and "pysparkkernel", not "python3": with -k python3 the
@@ -114,13 +116,13 @@ TEST_CASE("inject_parameters picks the translator from the notebook or the overr
   CHECK(nb.cells()[0]["source"] == kSource);
 
   // Neither the kernel nor the language has a translator: nothing changes.
-  auto cobol = make_notebook({code_cell("a")});
+  auto cobol = make_notebook(json::array({code_cell("a")}));
   cobol.metadata() = {{"kernelspec", {{"name", "cobolkernel"}, {"language", "cobol"}}}};
   CHECK_THROWS_WITH(inject_parameters(cobol, kParams, "", ""), Catch::Contains("'cobolkernel'"));
   CHECK(cobol.cells().size() == 1);
   CHECK_FALSE(cobol.metadata().contains("papermill"));
 
-  auto bare = make_notebook({code_cell("a")});
+  auto bare = make_notebook(json::array({code_cell("a")}));
   bare.metadata() = json::object();
   CHECK_THROWS_WITH(inject_parameters(bare, kParams, "", "python"),
                     Catch::Contains("kernelspec.name"));
