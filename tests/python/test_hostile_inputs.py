@@ -38,6 +38,14 @@ SENTINEL = b"precious existing content\n"
 # A runaway case must not take the machine down: address space is capped well above every
 # case's RSS bound (the bound itself is checked on ru_maxrss).
 ADDRESS_SPACE_LIMIT = 3 << 30
+# Under scripts/sanitize.sh the CLI is built with ASan: its shadow memory is a ~20 TB address
+# space reservation no cap allows, its redzones and quarantine count in ru_maxrss, and it runs
+# 2-4x slower. There the sanitizer reports are the finding: no address-space cap (ASan's
+# hard_rss_limit_mb, set by the script, stops a runaway), no peak-RSS or wall-time bound, and a
+# longer timeout. The normal suite asserts all of them.
+SANITIZED = os.environ.get("NBEXEC_SANITIZED") == "1"
+if SANITIZED:
+    ADDRESS_SPACE_LIMIT = 0
 RAW_KERNEL = REPO / "tests" / "hostile" / "raw_zmtp_kernel.py"
 MEASURED: list[tuple[str, int, float, float]] = []
 
@@ -52,7 +60,8 @@ started = time.monotonic()
 pid = os.fork()
 if pid == 0:
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.execv(argv[0], argv)
     finally:
@@ -147,14 +156,15 @@ def test_hostile_case(case, cli, tmp_path):
         output.write_bytes(SENTINEL)
 
     status, seconds, rss_mib, stderr = run_measured(
-        argv, tmp_path, env, timeout=expect["max_seconds"] + 30)
+        argv, tmp_path, env, timeout=expect["max_seconds"] * (5 if SANITIZED else 1) + 30)
     MEASURED.append((case["id"], os.waitstatus_to_exitcode(status), seconds, rss_mib))
     context = f"{case['id']}: {seconds:.2f} s, {rss_mib:.0f} MiB, stderr:\n{stderr[-2000:]}"
 
     assert not os.WIFSIGNALED(status), f"killed by signal {os.WTERMSIG(status)}; {context}"
     assert os.WEXITSTATUS(status) == expect["exit"], context
-    assert seconds <= expect["max_seconds"], context
-    assert rss_mib <= expect["max_rss_mib"], context
+    if not SANITIZED:
+        assert seconds <= expect["max_seconds"], context
+        assert rss_mib <= expect["max_rss_mib"], context
 
     errors = [line for line in stderr.splitlines() if line.startswith("nbexec: error:")]
     if expect.get("error"):
