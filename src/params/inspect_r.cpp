@@ -17,7 +17,8 @@ bool is_target(const Token& token) {
       "if",   "else",  "repeat",      "while",    "function",     "for",
       "next", "break", "TRUE",        "FALSE",    "NULL",         "Inf",
       "NaN",  "NA",    "NA_integer_", "NA_real_", "NA_character_"};
-  return token.kind == TokenKind::name &&
+  // R refuses the empty quoted name: "attempt to use zero-length variable name".
+  return token.kind == TokenKind::name && token.text != "``" &&
          std::find(kReserved.begin(), kReserved.end(), token.text) == kReserved.end();
 }
 

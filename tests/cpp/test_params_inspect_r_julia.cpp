@@ -138,6 +138,11 @@ TEST_CASE("R names do not start with an underscore", "[params][inspect]") {
   CHECK(got[1].name == "z_");
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].starts_with("line 1: "));
+  // Found the same way: the empty quoted name (R: "zero-length variable name").
+  warnings.clear();
+  CHECK(inspect_parameters_source("`` <- 1\n2 -> ``\n`a b` <- 3\n", "ir", "R", &warnings).size() ==
+        1);
+  CHECK(warnings.size() == 2);
 }
 
 TEST_CASE("R escapes", "[params][inspect]") {
