@@ -71,15 +71,19 @@ fi
 # Single tests left out, as "path::name  # reason" entries (none needed so far).
 DESELECT=()
 
-# -O1 as the sanitizers' manuals advise (-O0 is slower to run, -O2 blurs the reports); line
-# tables are all a report needs and build faster than full -g. Debug keeps assert() on.
+# The library and the CLI at -O1 as the sanitizers' manuals advise (cmake/sanitize.cmake);
+# the Catch2 tests and the fuzz replays at -O0, which halves their build (figures in
+# docs/sanitizers.md). Line tables are all a report needs and build faster than full -g.
+# Debug keeps assert() on.
 # float-divide-by-zero is UB in C++ but outside -fsanitize=undefined (IEEE gives inf); nbexec
 # never means to divide by zero, so it is checked too. unsigned-integer-overflow is defined
 # behaviour and hashing relies on it: not checked. _GLIBCXX_ASSERTIONS adds libstdc++'s bounds
-# checks (operator[], front(), back() on an empty container) that ASan misses inside capacity.
+# checks (operator[], front(), back() on an empty container) and _GLIBCXX_SANITIZE_VECTOR
+# tells ASan about std::vector's spare capacity, so a read past size() within capacity is
+# reported too (nothing outside this build fills nbexec's vectors, so no false positives).
 sanitizers="address,undefined,float-divide-by-zero"
 cxx_flags="-fsanitize=$sanitizers -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cxx_flags+=" -D_GLIBCXX_ASSERTIONS"
+cxx_flags+=" -D_GLIBCXX_ASSERTIONS -D_GLIBCXX_SANITIZE_VECTOR=1"
 link_flags="-fsanitize=$sanitizers"
 
 # Reports: into files (so a report from a CLI a test started is never lost in captured
@@ -118,7 +122,8 @@ phase configure
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 "${lock[@]}" env CC=clang CXX=clang++ cmake -S . -B "$build" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
+  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" \
+  -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/sanitize.cmake" \
   -DCMAKE_CXX_FLAGS="$cxx_flags" \
   -DCMAKE_EXE_LINKER_FLAGS="$link_flags" -DCMAKE_SHARED_LINKER_FLAGS="$link_flags" \
   -DNBEXEC_BUILD_TESTS=ON -DNBEXEC_INSTALL=OFF -DNBEXEC_BUILD_PYTHON=OFF \
