@@ -3,9 +3,6 @@
 #include <nbexec/error.hpp>
 #include <nbexec/protocol/wire.hpp>
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <zmq_addon.hpp>
 
 #include <algorithm>
@@ -23,8 +20,8 @@ namespace {
 
 // Upper bound of one wait inside receive(), so senders on other threads get the lock.
 constexpr milliseconds receive_slice{20};
-// How often the iopub reader looks at its stop flag when nothing arrives.
-constexpr milliseconds reader_slice{100};
+// Invalid messages skipped on one channel in one take before the next channel gets its turn.
+constexpr int max_drops_per_take = 64;
 // A send blocks only when ZeroMQ's queue is full: the kernel stopped reading.
 constexpr int send_timeout_ms = 10000;
 // Distinct drop reasons kept with their counts; later new reasons only count.
@@ -74,8 +71,10 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
     for (auto* socket : {&shell_, &control_, &stdin_}) {
       socket->set(zmq::sockopt::routing_id, session_);
     }
-    // A SUB socket drops messages beyond its high-water mark; ours never does: the reader
-    // thread empties it into memory that the outputs will own anyway.
+    // A SUB socket drops messages beyond its high-water mark; ours has none: ZeroMQ's I/O
+    // thread keeps moving what the kernel publishes into the socket's queue while the caller
+    // is busy elsewhere (saving, logging), so nothing is lost and the kernel never waits. The
+    // queue holds only what is about to become outputs anyway.
     iopub_.set(zmq::sockopt::rcvhwm, 0);
     iopub_.set(zmq::sockopt::subscribe, "");
     // A missed heartbeat must not wedge the REQ socket: allow a new ping before the pong.
@@ -89,29 +88,21 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
   } catch (const zmq::error_t& e) {
     throw KernelError(std::string("cannot connect to the kernel's ZeroMQ sockets: ") + e.what());
   }
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    throw KernelError(std::string("cannot create an eventfd: ") + std::strerror(errno));
-  }
-  iopub_thread_ = std::thread([this] { iopub_loop(); });
 }
 
 ZmqConnection::~ZmqConnection() {
   stopping_.store(true);
   hb_wait_.notify_all();
-  if (iopub_thread_.joinable()) iopub_thread_.join();
   if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
   {
     std::lock_guard lock(mutex_);
-    for (auto* socket : {&shell_, &control_, &stdin_}) socket->close();
+    for (auto* socket : {&shell_, &iopub_, &control_, &stdin_}) socket->close();
   }
   {
     std::lock_guard lock(hb_mutex_);
     heartbeat_.close();
   }
-  iopub_.close();
   context_.close();
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 std::string ZmqConnection::send_request(Channel channel, std::string_view msg_type,
@@ -164,7 +155,7 @@ void ZmqConnection::count_drop(const std::string& reason, bool replayed) {
 
 std::optional<protocol::Incoming> ZmqConnection::verify(std::vector<std::string> frames,
                                                         Channel channel) {
-  // Signing is thread-safe; the replay history and counters are shared by both readers.
+  // The replay history and counters are read by stats() from other threads.
   std::lock_guard lock(verify_mutex_);
   try {
     protocol::Message message = protocol::decode_message(frames, signer_, replay_guard_);
@@ -177,47 +168,30 @@ std::optional<protocol::Incoming> ZmqConnection::verify(std::vector<std::string>
   }
 }
 
-std::optional<protocol::Incoming> ZmqConnection::take(zmq::socket_t& socket, Channel channel) {
-  std::vector<zmq::message_t> parts;
-  if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
-    return std::nullopt;
-  }
-  return verify(to_strings(parts), channel);
-}
-
-void ZmqConnection::iopub_loop() {
-  zmq::pollitem_t item{iopub_.handle(), 0, ZMQ_POLLIN, 0};
-  while (!stopping_.load()) {
-    try {
-      if (zmq::poll(&item, 1, reader_slice) <= 0) continue;
-      // Take everything that is there before waking the consumer once.
-      bool queued = false;
-      std::vector<zmq::message_t> parts;
-      while (zmq::recv_multipart(iopub_, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
-        if (auto incoming = verify(to_strings(parts), Channel::iopub)) {
-          std::lock_guard lock(queue_mutex_);
-          iopub_queue_.push_back(std::move(*incoming));
-          queued = true;
-        }
-        parts.clear();
+std::optional<protocol::Incoming> ZmqConnection::take_next() {
+  // Round-robin, so a flood on one channel cannot starve the others (the shell reply above
+  // all). A message that fails verification is counted and skipped; the next one is tried.
+  std::array<std::pair<zmq::socket_t*, Channel>, 3> sources = {{
+      {&shell_, Channel::shell},
+      {&iopub_, Channel::iopub},
+      {&control_, Channel::control},
+  }};
+  for (std::size_t k = 0; k < sources.size(); ++k) {
+    const std::size_t i = (next_ + k) % sources.size();
+    std::vector<zmq::message_t> parts;
+    // Bounded, so a stream of forged messages cannot hold mutex_ (and the senders) forever.
+    for (int tries = 0; tries < max_drops_per_take &&
+                        zmq::recv_multipart(*sources[i].first, std::back_inserter(parts),
+                                            zmq::recv_flags::dontwait);
+         ++tries) {
+      if (auto incoming = verify(to_strings(parts), sources[i].second)) {
+        next_ = (i + 1) % sources.size();
+        return incoming;
       }
-      if (queued) {
-        std::uint64_t one = 1;
-        [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-      }
-    } catch (const zmq::error_t& e) {
-      if (e.num() == ETERM) return;
-      // EINTR: a signal for the embedding program; keep draining.
+      parts.clear();
     }
   }
-}
-
-std::optional<protocol::Incoming> ZmqConnection::pop_iopub() {
-  std::lock_guard lock(queue_mutex_);
-  if (iopub_queue_.empty()) return std::nullopt;
-  protocol::Incoming incoming = std::move(iopub_queue_.front());
-  iopub_queue_.pop_front();
-  return incoming;
+  return std::nullopt;
 }
 
 std::optional<protocol::Incoming> ZmqConnection::receive(milliseconds timeout) {
@@ -225,44 +199,24 @@ std::optional<protocol::Incoming> ZmqConnection::receive(milliseconds timeout) {
   while (true) {
     {
       std::lock_guard lock(mutex_);
-      bool iopub_waiting = false;
-      {
-        std::lock_guard queue_lock(queue_mutex_);
-        iopub_waiting = !iopub_queue_.empty();
-      }
-      auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-      auto wait =
-          iopub_waiting ? milliseconds(0) : std::clamp(remaining, milliseconds(0), receive_slice);
+      // What is already there is taken without a poll(2): during a cell the messages come
+      // in bursts (busy, execute_input, outputs, reply, idle).
+      if (auto incoming = take_next()) return incoming;
+      // Rounded up, so that a wait never ends before its deadline.
+      const auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+      if (remaining <= milliseconds(0)) return std::nullopt;
       std::array<zmq::pollitem_t, 3> items = {{
           {shell_.handle(), 0, ZMQ_POLLIN, 0},
-          {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+          {iopub_.handle(), 0, ZMQ_POLLIN, 0},
           {control_.handle(), 0, ZMQ_POLLIN, 0},
       }};
       try {
-        zmq::poll(items.data(), items.size(), wait);
+        zmq::poll(items.data(), items.size(), std::min(remaining, receive_slice));
       } catch (const zmq::error_t& e) {
         // A signal for the embedding program; its handler decides what to do next.
         if (e.num() != EINTR) throw KernelError(std::string("ZeroMQ poll failed: ") + e.what());
       }
-      if (items[1].revents & ZMQ_POLLIN) {
-        // Reset the counter before looking at the queue: a later push bumps it again.
-        std::uint64_t count = 0;
-        [[maybe_unused]] ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
-      }
-      // Round-robin, so a flood on iopub cannot starve the shell reply.
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        std::size_t i = (next_ + k) % items.size();
-        std::optional<protocol::Incoming> incoming;
-        if (i == 0 && (items[0].revents & ZMQ_POLLIN)) incoming = take(shell_, Channel::shell);
-        if (i == 1) incoming = pop_iopub();
-        if (i == 2 && (items[2].revents & ZMQ_POLLIN)) {
-          incoming = take(control_, Channel::control);
-        }
-        if (incoming) {
-          next_ = (i + 1) % items.size();
-          return incoming;
-        }
-      }
+      if (auto incoming = take_next()) return incoming;
     }
     if (Clock::now() >= deadline) return std::nullopt;
   }

@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -22,12 +21,12 @@ namespace nbexec::kernel::detail {
 // the stdin socket by the shell identity, as with jupyter_client), iopub as SUB to
 // everything, heartbeat as REQ.
 //
-// IOPub is drained by a thread of its own into an unbounded queue (and the SUB socket has
-// no high-water mark), so a kernel flooding output never fills a ZeroMQ queue and nothing
-// is dropped while the caller is busy (saving, logging). A second, optional thread pings
-// the heartbeat. Shell and control are polled by the caller under one mutex in short
-// slices, so another thread may send (an interrupt_request, a shutdown_request) while one
-// thread receives.
+// The IOPub SUB socket has no high-water mark, so ZeroMQ's own I/O thread keeps queueing
+// what a kernel floods while the caller is busy (saving, logging), and nothing is dropped.
+// Shell, iopub and control are read by the caller under one mutex in short slices, so
+// another thread may send (an interrupt_request, a shutdown_request) while one thread
+// receives. An optional thread pings the heartbeat. (IOPub once had a reader thread of its
+// own; handing each message over to the caller cost more per cell than it saved.)
 class ZmqConnection final : public protocol::KernelConnection {
  public:
   // `alive` reports whether the kernel process still runs; without one the kernel is
@@ -40,7 +39,7 @@ class ZmqConnection final : public protocol::KernelConnection {
   std::string send_request(protocol::Channel channel, std::string_view msg_type,
                            protocol::json content) override;
 
-  // The next message from shell, iopub (queued by the reader thread) or control, taken
+  // The next message from shell, iopub or control, taken
   // round-robin; messages that fail framing, signature, JSON or replay checks are dropped
   // and counted.
   std::optional<protocol::Incoming> receive(std::chrono::milliseconds timeout) override;
@@ -66,9 +65,9 @@ class ZmqConnection final : public protocol::KernelConnection {
   // Verifies and decodes one multipart; nullopt (and a counted drop) when it fails.
   std::optional<protocol::Incoming> verify(std::vector<std::string> frames,
                                            protocol::Channel channel);
-  std::optional<protocol::Incoming> take(zmq::socket_t& socket, protocol::Channel channel);
-  std::optional<protocol::Incoming> pop_iopub();
-  void iopub_loop();
+  // The next valid message waiting on shell, iopub or control, round-robin; never blocks.
+  // mutex_ is held by the caller.
+  std::optional<protocol::Incoming> take_next();
   void heartbeat_loop(std::chrono::milliseconds interval, std::chrono::milliseconds limit);
   void count_drop(const std::string& reason, bool replayed);
 
@@ -77,24 +76,19 @@ class ZmqConnection final : public protocol::KernelConnection {
   std::function<bool()> alive_;
   zmq::context_t context_;
 
-  // Shell, control and stdin: used by the caller threads under mutex_.
+  // Shell, iopub, control and stdin: used by the caller threads under mutex_.
   mutable std::mutex mutex_;
   zmq::socket_t shell_;
   zmq::socket_t control_;
   zmq::socket_t stdin_;
-  std::size_t next_ = 0;  // round-robin start among shell, iopub queue, control
+  zmq::socket_t iopub_;
+  std::size_t next_ = 0;  // round-robin start among shell, iopub, control
 
   // Heartbeat socket: heartbeat() and the monitor thread, under hb_mutex_.
   std::mutex hb_mutex_;
   zmq::socket_t heartbeat_;
 
-  // IOPub: the SUB socket belongs to iopub_thread_ alone.
-  zmq::socket_t iopub_;
-  std::mutex queue_mutex_;
-  std::deque<protocol::Incoming> iopub_queue_;
-  int wake_fd_ = -1;  // eventfd the reader bumps after queueing, polled by receive()
-
-  // Verification state shared by both receiving threads.
+  // Verification state, also read by stats().
   mutable std::mutex verify_mutex_;
   protocol::ReplayGuard replay_guard_;
   ConnectionStats stats_;
@@ -103,7 +97,6 @@ class ZmqConnection final : public protocol::KernelConnection {
   std::atomic<bool> heartbeat_lost_{false};
   std::mutex hb_wait_mutex_;
   std::condition_variable hb_wait_;
-  std::thread iopub_thread_;
   std::thread heartbeat_thread_;
 };
 

@@ -210,7 +210,7 @@ TEST_CASE("ZmqConnection reports liveness and times out quietly", "[kernel]") {
   echo.join();
 }
 
-TEST_CASE("ZmqConnection drains an iopub flood on its own thread without losing a message",
+TEST_CASE("ZmqConnection queues an iopub flood while the caller is busy without losing a message",
           "[kernel]") {
   FakeKernel kernel;
   detail::ZmqConnection connection(kernel.info);
