@@ -546,6 +546,11 @@ class Bench:
                 [BENCH_BIN / "nbexec_bench_rw", nb, d / "out.ipynb"], digest("nbexec"))),
             Runner("nbformat", "peer", lambda s, d: (
                 [VENV_PY, PEERS, "nbformat-rw", nb, d / "out.ipynb"], digest("nbformat"))),
+            # The same save without the fsync: what nbformat.write does, and nbexec run's saves
+            # during a run.
+            Runner("nbexec-no-fsync", "info", lambda s, d: (
+                [BENCH_BIN / "nbexec_bench_rw", "--atomic", nb, d / "out.ipynb"],
+                digest("nbexec-no-fsync"))),
             Runner("nbexec-python", "info", lambda s, d: (
                 [VENV_PY, PEERS, "nbexec-py-rw", nb, d / "out.ipynb"], digest("nbexec-python"))),
         ], self.args.repeat, warmup=not self.args.quick)
@@ -555,6 +560,8 @@ class Bench:
             self.errors.append("case 4: nbexec's output differs from nbformat's")
         self.speedup_target(4, "read+validate+write: nbformat / nbexec", rows["nbexec"],
                             rows["nbformat"], 10)
+        self.speedup_target(4, "same, no fsync (as nbformat.write): nbformat / nbexec",
+                            rows["nbexec-no-fsync"], rows["nbformat"], 10)
         n, p = rows["nbexec"], rows["nbformat"]
         if n.samples and p.samples:
             ratio = n.stat("maxrss_kb") / p.stat("maxrss_kb")
