@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <random>
 #include <system_error>
 #include <utility>
 
@@ -74,7 +77,46 @@ fs::path ensure_runtime_dir() {
   return dir;
 }
 
+std::optional<std::pair<int, int>> ephemeral_port_range() {
+  std::ifstream file("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  if (!(file >> low >> high) || low < 1 || high > 65535 || low > high) return std::nullopt;
+  return std::pair{low, high};
+}
+
+std::pair<int, int> kernel_port_range() {
+  constexpr int lowest = 10000;   // below: well-known and registered services
+  constexpr int min_size = 1000;  // enough ports to find five free ones quickly
+  const auto ephemeral = ephemeral_port_range();
+  if (!ephemeral) return {0, 0};
+  if (ephemeral->first - 1 - lowest >= min_size) return {lowest, ephemeral->first - 1};
+  if (65535 - ephemeral->second >= min_size) return {ephemeral->second + 1, 65535};
+  return {0, 0};
+}
+
+namespace {
+
+// Binds `fd` to 127.0.0.1:`port` (0: any free port) and returns the port bound, or 0.
+int bind_loopback(int fd, int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  socklen_t length = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return 0;
+  }
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
 std::vector<int> free_tcp_ports(std::size_t count) {
+  const auto [low, high] = kernel_port_range();
+  std::mt19937 random{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(low, high);
   // All sockets stay open until every port is read, so the ports are distinct.
   std::vector<Fd> sockets;
   std::vector<int> ports;
@@ -84,16 +126,17 @@ std::vector<int> free_tcp_ports(std::size_t count) {
     if (fd < 0) throw KernelError("cannot pick a port for the kernel: " + errno_text(errno));
     linger no_linger{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    int port = 0;
+    // A port in use (or in TIME_WAIT: no SO_REUSEADDR here) leaves the socket unbound; try
+    // another. After that many misses the range is crowded: let the system choose.
+    for (int attempt = 0; low != 0 && attempt < 64 && port == 0; ++attempt) {
+      port = bind_loopback(fd, pick(random));
+    }
+    if (port == 0) port = bind_loopback(fd, 0);
+    if (port == 0) {
       throw KernelError("cannot pick a port for the kernel on 127.0.0.1: " + errno_text(errno));
     }
-    ports.push_back(ntohs(address.sin_port));
+    ports.push_back(port);
   }
   return ports;
 }

@@ -3,7 +3,9 @@
 #include <nbexec/protocol/connection_info.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace nbexec::kernel::detail {
 
@@ -26,8 +28,25 @@ ConnectionFile create_connection_file(const std::filesystem::path& dir,
 // Removes the file and, for ipc, the socket files the kernel bound. Never throws.
 void remove_connection_file(const ConnectionFile& file) noexcept;
 
-// `count` distinct free TCP ports on 127.0.0.1, found the way jupyter_client does: bind to
-// port 0, read the port, close. Throws KernelError.
+// `count` distinct free TCP ports on 127.0.0.1, each found by binding a socket to it (kept
+// open until all are found), as jupyter_client does; but drawn at random from
+// kernel_port_range() instead of the system's choice. Throws KernelError.
+//
+// Why not port 0, as jupyter_client: the system then hands out a port from the ephemeral range,
+// the same range connect(2) takes its source ports from. nbexec connects before the kernel has
+// bound its ports and ZeroMQ retries every few milliseconds; one of those attempts can be given
+// the destination port as its own source port and connect to itself (TCP simultaneous open).
+// For the iopub SUB socket that self-connection fails the ZMTP handshake, ZeroMQ never retries
+// after a protocol error, and the run waited for iopub until --start-timeout (seen once in 32
+// runs started at once). Outside the ephemeral range no source port can equal a kernel port.
 std::vector<int> free_tcp_ports(std::size_t count);
+
+// The system's ephemeral port range (/proc/sys/net/ipv4/ip_local_port_range), if readable.
+std::optional<std::pair<int, int>> ephemeral_port_range();
+
+// Where free_tcp_ports draws from: 10000 up to just below the ephemeral range, or above it when
+// that leaves too few; {0, 0} (the system's choice) when neither holds 1,000 ports or the range
+// cannot be read.
+std::pair<int, int> kernel_port_range();
 
 }  // namespace nbexec::kernel::detail

@@ -7,11 +7,16 @@
 #include "kernel/process.hpp"
 #include "test_kernel_support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <set>
 #include <thread>
 
@@ -261,4 +266,49 @@ TEST_CASE("a spawned process is in its own process group with stdin from /dev/nu
   CHECK_THAT(process->describe_exit(), Catch::Contains("signal 15"));
   process->reap();
   CHECK(process_gone(process->pid()));
+}
+
+namespace {
+
+// Whether a listener could bind 127.0.0.1:port now, with SO_REUSEADDR as ZeroMQ binds.
+bool can_bind_loopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return bound;
+}
+
+}  // namespace
+
+TEST_CASE("kernel ports come from outside the ephemeral range, distinct and free", "[kernel]") {
+  // Inside the ephemeral range a connect(2) retrying against a port nobody listens on yet can
+  // be given that port as its source and connect to itself; see free_tcp_ports.
+  const auto ephemeral = detail::ephemeral_port_range();
+  REQUIRE(ephemeral);  // Linux always has it
+  const auto [low, high] = detail::kernel_port_range();
+  if (ephemeral->first > 11000) {
+    CHECK(low == 10000);
+    CHECK(high == ephemeral->first - 1);
+  }
+  for (int round = 0; round < 20; ++round) {
+    const auto ports = detail::free_tcp_ports(5);
+    REQUIRE(ports.size() == 5);
+    CHECK(std::set<int>(ports.begin(), ports.end()).size() == 5);
+    for (int port : ports) {
+      if (low != 0) {
+        CHECK(port >= low);
+        CHECK(port <= high);
+        CHECK((port < ephemeral->first || port > ephemeral->second));
+      }
+      // Free when handed out: the kernel can bind it (nothing else listens there now).
+      CHECK(can_bind_loopback(port));
+    }
+  }
 }
