@@ -34,11 +34,12 @@ void remove_connection_file(const ConnectionFile& file) noexcept;
 //
 // Why not port 0, as jupyter_client: the system then hands out a port from the ephemeral range,
 // the same range connect(2) takes its source ports from. nbexec connects before the kernel has
-// bound its ports and ZeroMQ retries every few milliseconds; one of those attempts can be given
-// the destination port as its own source port and connect to itself (TCP simultaneous open).
-// For the iopub SUB socket that self-connection fails the ZMTP handshake, ZeroMQ never retries
-// after a protocol error, and the run waited for iopub until --start-timeout (seen once in 32
-// runs started at once). Outside the ephemeral range no source port can equal a kernel port.
+// bound its ports and ZeroMQ retries every few milliseconds; an attempt given the destination
+// port as its own source port connects to itself (TCP simultaneous open), and for the iopub SUB
+// socket that fails the ZMTP handshake, after which ZeroMQ never retries: the run would wait for
+// iopub until --start-timeout. Linux makes this rare (bind(0) prefers odd ports, connect(2)
+// even ones: 542,035 connects to a free odd port never met themselves), not impossible (other
+// kernels, a crowded range). Outside the ephemeral range it cannot happen.
 std::vector<int> free_tcp_ports(std::size_t count);
 
 // The system's ephemeral port range (/proc/sys/net/ipv4/ip_local_port_range), if readable.

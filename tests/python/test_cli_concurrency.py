@@ -26,8 +26,10 @@ def test_32_runs_at_once_on_ipykernel_all_succeed(cli, write_notebook, tmp_path)
     for proc in procs:
         proc.stdout.close()
         proc.stderr.close()
-    failed = [(i, err) for i, (code, err) in enumerate(results) if code != 0]
-    assert failed == [], failed[:3]
+    failed = [(i, code, err) for i, (code, err) in enumerate(results) if code != 0]
+    for i, code, err in failed:  # whole, where the assertion message would cut it
+        print(f"--- run {i} exited {code}; its stderr:\n{err}")
+    assert not failed, [(i, code) for i, code, _ in failed]
     kernel_pids = {started_pid(err) for _, err in results}
     assert len(kernel_pids) == RUNS
     for i in range(RUNS):
