@@ -1,5 +1,7 @@
 #include "cli/output_stream.hpp"
 
+#include "core/json_fields.hpp"
+
 #include <nbexec/error.hpp>
 
 #include <cerrno>
@@ -73,7 +75,7 @@ void CellOutputStream::to_file(std::ofstream* file, bool file_is_stdout, const s
 }
 
 void CellOutputStream::on_output(std::size_t, const json& output) {
-  const std::string type = output.value("output_type", std::string());
+  const std::string type = nbexec::detail::string_field(output, "output_type");
   auto to_stdout = [this](const std::string& text) {
     if (routing_.notebook_on_stdout) {
       console_.err(text);
@@ -82,11 +84,11 @@ void CellOutputStream::on_output(std::size_t, const json& output) {
     }
   };
   if (type == "stream") {
-    const std::string text = joined(output.value("text", json()));
-    if (output.value("name", std::string()) == "stderr") {
+    const std::string text = joined(nbexec::detail::any_field(output, "text"));
+    if (nbexec::detail::string_field(output, "name") == "stderr") {
       if (routing_.log_output) console_.err(text);
       to_file(stderr_file_.get(), routing_.stderr_file == "-", text);
-    } else if (output.value("name", std::string()) == "stdout") {
+    } else if (nbexec::detail::string_field(output, "name") == "stdout") {
       if (routing_.log_output) to_stdout(text);
       to_file(stdout_file_.get(), routing_.stdout_file == "-", text);
     }
@@ -94,8 +96,8 @@ void CellOutputStream::on_output(std::size_t, const json& output) {
   }
   if (!routing_.log_output) return;
   if (type == "error") {
-    console_.line(output.value("ename", std::string()) + ": " +
-                  output.value("evalue", std::string()));
+    console_.line(nbexec::detail::string_field(output, "ename") + ": " +
+                  nbexec::detail::string_field(output, "evalue"));
     return;
   }
   const auto data = output.find("data");

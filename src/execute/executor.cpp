@@ -2,6 +2,7 @@
 #include <nbexec/execute/executor.hpp>
 #include <nbexec/execute/output_builder.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/utc_time.hpp"
 #include "core/utf8.hpp"
 
@@ -200,7 +201,7 @@ class CellRun {
     const std::string type = message.msg_type();
     json& cell = nb_.cells()[index_];
     if (type == "status") {
-      const std::string state = message.content.value("execution_state", std::string());
+      const std::string state = nbexec::detail::string_field(message.content, "execution_state");
       if (state == "busy") stamp(cell, "iopub.status.busy", message);
       if (state == "idle") {
         stamp(cell, "iopub.status.idle", message);
@@ -237,18 +238,18 @@ class CellRun {
 CellFailure failure_from(const json& cell, std::size_t index, const json& reply) {
   CellFailure failure;
   failure.cell_index = index;
-  failure.execution_count = as_count(cell.value("execution_count", json()));
+  failure.execution_count = as_count(nbexec::detail::any_field(cell, "execution_count"));
   failure.source = notebook::cell_source(cell);
-  failure.ename = reply.value("ename", std::string());
-  failure.evalue = reply.value("evalue", std::string());
-  failure.traceback = as_strings(reply.value("traceback", json::array()));
+  failure.ename = nbexec::detail::string_field(reply, "ename");
+  failure.evalue = nbexec::detail::string_field(reply, "evalue");
+  failure.traceback = as_strings(nbexec::detail::any_field(reply, "traceback", json::array()));
   // Some kernels put the details only in the error output, not in the reply.
   if (failure.ename.empty()) {
-    for (const auto& output : cell.value("outputs", json::array())) {
-      if (output.value("output_type", std::string()) != "error") continue;
-      failure.ename = output.value("ename", std::string());
-      failure.evalue = output.value("evalue", std::string());
-      failure.traceback = as_strings(output.value("traceback", json::array()));
+    for (const auto& output : nbexec::detail::any_field(cell, "outputs", json::array())) {
+      if (nbexec::detail::string_field(output, "output_type") != "error") continue;
+      failure.ename = nbexec::detail::string_field(output, "ename");
+      failure.evalue = nbexec::detail::string_field(output, "evalue");
+      failure.traceback = as_strings(nbexec::detail::any_field(output, "traceback", json::array()));
     }
   }
   return failure;
@@ -275,7 +276,7 @@ const char* to_string(CellOutcome outcome) {
 }
 
 bool cell_runs(const json& cell) {
-  return cell.is_object() && cell.value("cell_type", std::string()) == "code" &&
+  return cell.is_object() && nbexec::detail::string_field(cell, "cell_type") == "code" &&
          !is_blank(notebook::cell_source(cell)) && !notebook::cell_has_tag(cell, "skip-execution");
 }
 
@@ -330,7 +331,7 @@ ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnectio
       cell_end(index, CellOutcome::timed_out);
       continue;
     }
-    if (reply.value("status", std::string()) != "error") {
+    if (nbexec::detail::string_field(reply, "status") != "error") {
       cell_end(index, CellOutcome::completed);
       continue;
     }

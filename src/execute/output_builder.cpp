@@ -1,5 +1,8 @@
 #include <nbexec/execute/output_builder.hpp>
 
+#include "core/json_fields.hpp"
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -44,33 +47,71 @@ std::string display_id_of(const json& content) {
   return {};
 }
 
+// Field types nbformat's schema requires of an output; a message that breaks them would make
+// the saved notebook invalid, so it yields no output (nbclient copies such fields as they come
+// and leaves nbformat to refuse the result when it is read again).
+bool is_string_list(const json& value) {
+  return value.is_array() &&
+         std::all_of(value.begin(), value.end(), [](const json& line) { return line.is_string(); });
+}
+
+bool holds(const json& content, const char* key, bool (*ok)(const json&)) {
+  const auto it = content.find(key);
+  return it == content.end() || ok(*it);
+}
+
+bool is_string(const json& value) {
+  return value.is_string();
+}
+bool is_object(const json& value) {
+  return value.is_object();
+}
+bool is_multiline(const json& value) {
+  return value.is_string() || is_string_list(value);
+}
+
+std::string joined(const json& text) {
+  if (text.is_string()) return text.get<std::string>();
+  std::string out;
+  for (const auto& line : text) out += line.get_ref<const std::string&>();
+  return out;
+}
+
+// nbformat: an integer of at least 0, or null.
+bool is_execution_count(const json& value) {
+  return value.is_null() || value.is_number_unsigned() ||
+         (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
+
 }  // namespace
 
 json output_from_message(const std::string& msg_type, const json& content) {
+  if (!content.is_object()) return json();
   if (msg_type == "stream") {
+    if (!holds(content, "name", is_string) || !holds(content, "text", is_multiline)) return json();
+    const auto text = content.find("text");
     return json{{"output_type", "stream"},
-                {"name", content.value("name", std::string("stdout"))},
-                {"text", content.value("text", std::string())}};
+                {"name", nbexec::detail::string_field(content, "name", "stdout")},
+                {"text", text == content.end() ? std::string() : joined(*text)}};
   }
-  if (msg_type == "display_data") {
-    return json{{"output_type", "display_data"},
+  if (msg_type == "display_data" || msg_type == "execute_result") {
+    if (!holds(content, "data", is_object) || !holds(content, "metadata", is_object)) return json();
+    json output{{"output_type", msg_type},
                 {"data", field(content, "data")},
                 {"metadata", field(content, "metadata")}};
-  }
-  if (msg_type == "execute_result") {
-    auto count = content.find("execution_count");
-    return json{{"output_type", "execute_result"},
-                {"data", field(content, "data")},
-                {"metadata", field(content, "metadata")},
-                {"execution_count", count == content.end() ? json(nullptr) : *count}};
+    if (msg_type == "display_data") return output;
+    if (!holds(content, "execution_count", is_execution_count)) return json();
+    output["execution_count"] = nbexec::detail::any_field(content, "execution_count");
+    return output;
   }
   if (msg_type == "error") {
-    auto traceback = content.find("traceback");
+    if (!holds(content, "ename", is_string) || !holds(content, "evalue", is_string) ||
+        !holds(content, "traceback", is_string_list))
+      return json();
     return json{{"output_type", "error"},
-                {"ename", content.value("ename", std::string())},
-                {"evalue", content.value("evalue", std::string())},
-                {"traceback",
-                 traceback != content.end() && traceback->is_array() ? *traceback : json::array()}};
+                {"ename", nbexec::detail::string_field(content, "ename")},
+                {"evalue", nbexec::detail::string_field(content, "evalue")},
+                {"traceback", nbexec::detail::any_field(content, "traceback", json::array())}};
   }
   return json();
 }
@@ -112,11 +153,14 @@ const json* OutputBuilder::handle(const protocol::Message& message, json& cells,
   json& cell = cells[cell_index];
 
   const std::string display_id = display_id_of(content);
-  if (!display_id.empty() && (msg_type == "execute_result" || msg_type == "display_data" ||
-                              msg_type == "update_display_data")) {
+  if (!display_id.empty() &&
+      (msg_type == "execute_result" || msg_type == "display_data" ||
+       msg_type == "update_display_data") &&
+      holds(content, "data", is_object) && holds(content, "metadata", is_object)) {
     update_display(display_id, content, cells);
   }
-  if (auto count = content.find("execution_count"); count != content.end()) {
+  if (auto count = content.find("execution_count");
+      count != content.end() && is_execution_count(*count)) {
     cell["execution_count"] = *count;
   }
 
@@ -125,7 +169,7 @@ const json* OutputBuilder::handle(const protocol::Message& message, json& cells,
     return nullptr;
   }
   if (msg_type == "clear_output") {
-    if (content.value("wait", false)) {
+    if (nbexec::detail::bool_field(content, "wait", false)) {
       clear_before_next_output_ = true;
     } else {
       clear_outputs(cell, cell_index);

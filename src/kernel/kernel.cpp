@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/json_fields.hpp"
 #include "kernel/connection_file.hpp"
 #include "kernel/env_util.hpp"
 #include "kernel/process.hpp"
@@ -191,7 +192,8 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
         if (!iopub_seen) iopub_proof = message.msg_type();
         iopub_seen = true;
         if (message.msg_type() == "status" && message.parent_msg_id() == last_request) {
-          const std::string state = message.content.value("execution_state", "");
+          const std::string state =
+              nbexec::detail::string_field(message.content, "execution_state");
           last_busy = last_busy || state == "busy";
           last_idle = last_idle || state == "idle";
         }
@@ -222,17 +224,17 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
     const auto& message = incoming->message;
     last_idle = incoming->channel == Channel::iopub && message.msg_type() == "status" &&
                 message.parent_msg_id() == last_request &&
-                message.content.value("execution_state", "") == "idle";
+                nbexec::detail::string_field(message.content, "execution_state") == "idle";
   }
   while (connection->receive(0ms)) {
   }
 
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  std::string language = kernel_info.value("language_info", nlohmann::json::object())
-                             .value("name", std::string("unknown language"));
+  const std::string language = nbexec::detail::string_field(
+      nbexec::detail::any_field(kernel_info, "language_info"), "name", "unknown language");
   note("kernel '" + spec.name + "' ready (" + language + ", " +
-       kernel_info.value("implementation", std::string("unknown implementation")) + ") in " +
-       std::to_string(elapsed.count()) + " ms; iopub proven by " + iopub_proof + ", " +
+       nbexec::detail::string_field(kernel_info, "implementation", "unknown implementation") +
+       ") in " + std::to_string(elapsed.count()) + " ms; iopub proven by " + iopub_proof + ", " +
        std::to_string(requests.size()) + " kernel_info_request(s)");
   ready = true;
 }

@@ -1,5 +1,6 @@
 #include "run/papermill_metadata.hpp"
 
+#include "core/json_fields.hpp"
 #include "core/utc_time.hpp"
 
 #include <nbexec/version.hpp>
@@ -77,7 +78,7 @@ void papermill_notebook_start(notebook::Notebook& nb, wall_clock::time_point now
   papermill["exception"] = nullptr;
   for (json& cell : nb.cells()) {
     if (!cell.is_object()) continue;
-    const bool code = cell.value("cell_type", std::string()) == "code";
+    const bool code = nbexec::detail::string_field(cell, "cell_type") == "code";
     if (code) cell["execution_count"] = nullptr;
     object_at(cell, "metadata")["papermill"] = {{"exception", nullptr},
                                                 {"start_time", nullptr},
@@ -106,7 +107,8 @@ void papermill_cell_complete(json& cell, wall_clock::time_point start, wall_cloc
   json& papermill = papermill_of(cell);
   papermill["end_time"] = isoformat_utc(now);
   papermill["duration"] = seconds_between(start, now);
-  if (papermill.value("status", std::string()) != "failed") papermill["status"] = "completed";
+  if (nbexec::detail::string_field(papermill, "status") != "failed")
+    papermill["status"] = "completed";
 }
 
 void papermill_notebook_complete(notebook::Notebook& nb, wall_clock::time_point start,
@@ -116,7 +118,7 @@ void papermill_notebook_complete(notebook::Notebook& nb, wall_clock::time_point 
   papermill["duration"] = seconds_between(start, now);
   for (json& cell : nb.cells()) {
     json& cell_papermill = papermill_of(cell);
-    const std::string status = cell_papermill.value("status", std::string());
+    const std::string status = nbexec::detail::string_field(cell_papermill, "status");
     if (status == "failed") break;
     if (status == "pending") cell_papermill["status"] = "completed";
   }

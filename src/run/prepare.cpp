@@ -1,5 +1,6 @@
 #include "run/prepare.hpp"
 
+#include "core/json_fields.hpp"
 #include "run/papermill_metadata.hpp"
 #include "run/run_reporter.hpp"
 
@@ -81,7 +82,7 @@ void check_schema(const notebook::Notebook& nb, const std::filesystem::path& inp
 // are kept (papermill replaces the whole mapping).
 void hide_code_sources(notebook::Notebook& nb) {
   for (json& cell : nb.cells()) {
-    if (!cell.is_object() || cell.value("cell_type", std::string()) != "code") continue;
+    if (!cell.is_object() || nbexec::detail::string_field(cell, "cell_type") != "code") continue;
     json& metadata = cell["metadata"];
     if (!metadata.is_object()) metadata = json::object();
     json& jupyter = metadata["jupyter"];

@@ -1,5 +1,6 @@
 #include "run/run_reporter.hpp"
 
+#include "core/json_fields.hpp"
 #include "run/papermill_metadata.hpp"
 
 namespace nbexec {
@@ -37,10 +38,11 @@ std::string cell_description(const std::string& source) {
 
 // The readable text of an output: stream text, an error's ename and evalue, or text/plain.
 std::string output_text(const json& output) {
-  const std::string type = output.value("output_type", std::string());
-  if (type == "stream") return output.value("text", std::string());
+  const std::string type = nbexec::detail::string_field(output, "output_type");
+  if (type == "stream") return nbexec::detail::string_field(output, "text");
   if (type == "error") {
-    return output.value("ename", std::string()) + ": " + output.value("evalue", std::string());
+    return nbexec::detail::string_field(output, "ename") + ": " +
+           nbexec::detail::string_field(output, "evalue");
   }
   const auto data = output.find("data");
   if (data == output.end() || !data->is_object()) return {};
@@ -107,13 +109,13 @@ void RunReporter::cell_start(std::size_t index, const json& cell) {
 
 void RunReporter::cell_output(std::size_t index, const json& output) const {
   if (!options_.on_event) return;
-  const std::string type = output.value("output_type", std::string());
+  const std::string type = nbexec::detail::string_field(output, "output_type");
   bool truncated = false;
   json fields = {{"cell_index", index},
                  {"output_type", type},
                  {"text", cap_event_text(output_text(output), event_text_limit, &truncated)},
                  {"truncated", truncated}};
-  if (type == "stream") fields["name"] = output.value("name", std::string("stdout"));
+  if (type == "stream") fields["name"] = nbexec::detail::string_field(output, "name", "stdout");
   const auto data = output.find("data");
   if (data != output.end() && data->is_object()) {
     json mime_types = json::array();
@@ -128,12 +130,13 @@ void RunReporter::cell_end(std::size_t index, const json& cell, execute::CellOut
   json fields = {{"cell_index", index},
                  {"status", execute::to_string(outcome)},
                  {"duration", duration},
-                 {"execution_count", cell.value("execution_count", json())}};
+                 {"execution_count", nbexec::detail::any_field(cell, "execution_count")}};
   if (outcome == execute::CellOutcome::failed || outcome == execute::CellOutcome::errored) {
-    for (const json& output : cell.value("outputs", json::array())) {
-      if (output.value("output_type", std::string()) != "error") continue;
-      fields["ename"] = output.value("ename", std::string());
-      fields["evalue"] = cap_event_text(output.value("evalue", std::string()), event_text_limit);
+    for (const json& output : nbexec::detail::any_field(cell, "outputs", json::array())) {
+      if (nbexec::detail::string_field(output, "output_type") != "error") continue;
+      fields["ename"] = nbexec::detail::string_field(output, "ename");
+      fields["evalue"] =
+          cap_event_text(nbexec::detail::string_field(output, "evalue"), event_text_limit);
     }
   }
   emit("cell_end", std::move(fields));

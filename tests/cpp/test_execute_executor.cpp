@@ -353,3 +353,42 @@ TEST_CASE("output_from_message mirrors nbformat.v4.output_from_msg", "[execute]"
   CHECK(result["execution_count"].is_null());
   CHECK(result["metadata"] == json::object());
 }
+
+TEST_CASE("kernel content of the wrong JSON types adds no output and throws nothing", "[execute]") {
+  // Well signed but wrongly typed: a buggy or hostile kernel. nbclient would copy these fields
+  // into the notebook (or fail on them); nbexec leaves them out so the saved notebook stays
+  // valid, and the cell still completes on its reply and idle status.
+  FakeKernelConnection kernel(simple_kernel([](const std::string&, const std::string& id, int) {
+    std::vector<protocol::Incoming> out;
+    out.push_back(iopub(id, "status", {{"execution_state", 5}}));
+    out.push_back(iopub(id, "stream", {{"name", 3}, {"text", "bad name\n"}}));
+    out.push_back(iopub(id, "stream", {{"name", "stdout"}, {"text", {{"x", 1}}}}));
+    out.push_back(iopub(id, "stream", {{"name", "stdout"}, {"text", {"a", 1}}}));
+    out.push_back(iopub(id, "display_data", {{"data", "not a bundle"}}));
+    out.push_back(iopub(id, "display_data", {{"data", json::object()}, {"metadata", 7}}));
+    out.push_back(
+        iopub(id, "execute_result", {{"data", json::object()}, {"execution_count", "three"}}));
+    out.push_back(iopub(id, "execute_result", {{"data", json::object()}, {"execution_count", -1}}));
+    out.push_back(iopub(id, "error", {{"ename", json::array()}, {"evalue", "v"}}));
+    out.push_back(iopub(id, "error", {{"ename", "E"}, {"traceback", "not a list"}}));
+    out.push_back(iopub(id, "clear_output", {{"wait", "yes"}}));
+    out.push_back(
+        iopub(id, "update_display_data", {{"data", 1}, {"transient", {{"display_id", "d"}}}}));
+    out.push_back(iopub(id, "execute_input", {{"execution_count", {{"n", 1}}}}));
+    // What is well formed still counts, lines given as a list included.
+    out.push_back(iopub(id, "stream", {{"name", "stdout"}, {"text", {"survived", "\n"}}}));
+    return out;
+  }));
+  json future = {{"cell_type", 5}, {"metadata", json::object()}, {"source", {1, 2}}};
+  auto nb = make_notebook(json::array({future, code_cell("a")}));
+  execute::ExecuteResult result;
+  REQUIRE_NOTHROW(result = execute::execute_notebook(nb, kernel, {}));
+  CHECK_FALSE(result.failure);
+  CHECK(result.cells_executed == 1);
+  REQUIRE(kernel.requests.size() == 1);
+  const json& cell = nb.cells()[1];
+  CHECK(cell["execution_count"] == 1);
+  CHECK(cell["outputs"] ==
+        json::array({{{"output_type", "stream"}, {"name", "stdout"}, {"text", "survived\n"}}}));
+  CHECK(nb.cells()[0] == future);
+}

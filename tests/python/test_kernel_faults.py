@@ -88,6 +88,20 @@ def test_garbage_frames_are_dropped_and_counted(cli, fake_env, notebook, tmp_pat
     assert_nothing_left(fake_env.runtime_dir, fake_env.kernel_pids())
 
 
+def test_wrongly_typed_content_adds_nothing_and_the_run_goes_on(cli, fake_env, notebook,
+                                                                 tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = run(cli, fake_env, notebook("wrong_types", "echo next"), out)
+    assert proc.returncode == 0, proc.stderr
+    # Only the well-formed stream of the first cell is kept; the notebook stays valid
+    # (read_valid runs nbformat.validate) and the next cell runs.
+    assert outputs_of(out) == ["survived\n", "next\n"]
+    cells = code_cells(read_valid(out))
+    assert [len(c.outputs) for c in cells] == [1, 1]
+    assert cells[0].execution_count == 1
+    assert "BADNAME" not in out.read_text()
+
+
 def test_reply_for_another_request_is_ignored(cli, fake_env, notebook, tmp_path):
     out = tmp_path / "out.ipynb"
     proc = run(cli, fake_env, notebook("wrong_parent", "echo next"), out)

@@ -39,7 +39,8 @@ class Notebook {
   json doc_;
 };
 
-// The cell's source as one string (accepts a string or a list of lines; "" when absent).
+// The cell's source as one string (accepts a string or a list of lines; "" when absent or
+// anything else, as a cell of a newer minor version may hold).
 std::string cell_source(const json& cell);
 
 // True when metadata.tags of the cell holds `tag`.

@@ -266,6 +266,22 @@ class FakeKernel:
             self.shell.send_multipart(list(idents) + frames)
         self.stream("survived\n", parent)
 
+    def cmd_wrong_types(self, rest, parent, idents):
+        # Signed and well framed, but the content fields hold the wrong JSON types.
+        for msg_type, content in [
+            ("status", {"execution_state": 5}),
+            ("stream", {"name": 3, "text": "BADNAME\n"}),
+            ("stream", {"name": "stdout", "text": {"x": 1}}),
+            ("display_data", {"data": "not a bundle", "metadata": {}}),
+            ("execute_result", {"data": {}, "metadata": {}, "execution_count": "three"}),
+            ("error", {"ename": [], "evalue": "v", "traceback": "not a list"}),
+            ("clear_output", {"wait": "yes"}),
+            ("execute_input", {"code": 1, "execution_count": {"n": 1}}),
+        ]:
+            self.publish(msg_type, content, parent)
+        self.stream("survived\n", parent)
+        return {"status": 7, "ename": {}, "traceback": 1}
+
     def cmd_die(self, rest, parent, idents):
         self.stream("dying\n", parent)
         time.sleep(0.3)
