@@ -7,7 +7,11 @@
 #   FUZZ_SECONDS=60 bash scripts/fuzz.sh            # every target
 #   FUZZ_TARGETS="wire inspect" bash scripts/fuzz.sh
 # Other knobs: FUZZ_JOBS (build parallelism), FUZZ_WORK (scratch folder, default a new
-# build/fuzz/run-*), NBEXEC_BUILD_LOCK (a file to flock around the build on a shared machine).
+# build/fuzz/run-*), NBEXEC_BUILD_LOCK (a file to flock around the build on a shared machine),
+# FUZZ_SEED and FUZZ_RUNS (libFuzzer's -seed and -runs: with both set a run is the same
+# sequence of inputs on every machine, stopped after FUZZ_RUNS inputs or FUZZ_SECONDS,
+# whichever comes first; scripts/test-all.sh sets them so that CI replays what was run here,
+# while runs without them explore from a random seed; fuzz/README.md says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,10 +41,12 @@ for target in $targets; do
   # corpus folder.
   cp -R "fuzz/corpus/$target/." "$dir/corpus/"
   extra=()
+  if [ -n "${FUZZ_SEED:-}" ]; then extra+=("-seed=$FUZZ_SEED"); fi
+  if [ -n "${FUZZ_RUNS:-}" ]; then extra+=("-runs=$FUZZ_RUNS"); fi
   if [ -f "fuzz/dict/$target.dict" ]; then extra+=("-dict=fuzz/dict/$target.dict"); fi
   seeds=("$dir/corpus")
   if [ -d "fuzz/regressions/$target" ]; then seeds+=("fuzz/regressions/$target"); fi
-  echo "fuzz: $target for ${seconds}s (log: $dir/log)"
+  echo "fuzz: $target for ${seconds}s${FUZZ_RUNS:+ or $FUZZ_RUNS inputs}${FUZZ_SEED:+ from seed $FUZZ_SEED} (log: $dir/log)"
   set +e
   "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 \
@@ -63,4 +69,4 @@ if [ "${#failed[@]}" -ne 0 ]; then
   echo "fuzz: FAILED: ${failed[*]}"
   exit 1
 fi
-echo "fuzz: every target ran ${seconds}s without a finding"
+echo "fuzz: every target ran up to ${seconds}s${FUZZ_RUNS:+ or $FUZZ_RUNS inputs}${FUZZ_SEED:+ from seed $FUZZ_SEED} without a finding"

@@ -3,7 +3,10 @@
 # the replay of every fuzz seed and kept crash), the Python suite (pytest: CLI and API on a real
 # ipykernel, nbformat/papermill oracles), then the hardening runs (docs/security.md): the C++
 # tests and the end-to-end CLI tests again under ASan + UBSan (docs/sanitizers.md), and each
-# libFuzzer target for FUZZ_SECONDS (default 60) from its committed corpus (fuzz/README.md).
+# libFuzzer target from its committed corpus (fuzz/README.md): from a fixed seed, for at most
+# FUZZ_RUNS inputs (default 150000) or FUZZ_SECONDS (default 120), so that CI replays the
+# sequence a developer ran before committing instead of exploring new ground where a finding
+# can no longer be looked at. Exploration is `bash scripts/fuzz.sh` without a seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/check-format.sh
@@ -12,4 +15,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 ctest --test-dir build/python --output-on-failure -j2
 .venv/bin/python -m pytest -q tests/python
 bash scripts/sanitize.sh
-FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
+FUZZ_SECONDS="${FUZZ_SECONDS:-120}" FUZZ_RUNS="${FUZZ_RUNS:-150000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+  bash scripts/fuzz.sh
