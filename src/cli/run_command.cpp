@@ -165,11 +165,15 @@ int run(const RunArgs& args) {
       outputs.on_output(cell, output);
     };
   }
-  options.on_event = [&](const RunEvent& event) {
-    if (events) events->on_event(event);
-    if (bar) bar->on_event(event);
-    outputs.on_event(event);
-  };
+  // Only when something shows events: each one is a JSON object with a formatted time, two
+  // or more per cell, which a plain run would build for nobody.
+  if (events || bar || routing.log_output) {
+    options.on_event = [&](const RunEvent& event) {
+      if (events) events->on_event(event);
+      if (bar) bar->on_event(event);
+      outputs.on_event(event);
+    };
+  }
 
   SignalGuard signals;
   options.cancel = &signals.cancelled();

@@ -95,6 +95,7 @@ void RunReporter::cell_start(std::size_t index, const json& cell) {
   ++cells_started_;
   // The text log keeps its line per cell; event consumers get the cell_start event instead.
   if (options_.log) options_.log(LogLevel::info, "Executing cell " + std::to_string(index));
+  if (!options_.on_event) return;
   const std::string source = notebook::cell_source(cell);
   bool truncated = false;
   json fields = {{"cell_index", index},
@@ -127,6 +128,7 @@ void RunReporter::cell_output(std::size_t index, const json& output) const {
 
 void RunReporter::cell_end(std::size_t index, const json& cell, execute::CellOutcome outcome,
                            double duration) const {
+  if (!options_.on_event) return;
   json fields = {{"cell_index", index},
                  {"status", execute::to_string(outcome)},
                  {"duration", duration},
