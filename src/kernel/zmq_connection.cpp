@@ -178,12 +178,15 @@ std::optional<protocol::Incoming> ZmqConnection::take_next() {
   }};
   for (std::size_t k = 0; k < sources.size(); ++k) {
     const std::size_t i = (next_ + k) % sources.size();
+    if (!readable_[i]) continue;
     std::vector<zmq::message_t> parts;
     // Bounded, so a stream of forged messages cannot hold mutex_ (and the senders) forever.
-    for (int tries = 0; tries < max_drops_per_take &&
-                        zmq::recv_multipart(*sources[i].first, std::back_inserter(parts),
-                                            zmq::recv_flags::dontwait);
-         ++tries) {
+    for (int tries = 0; tries < max_drops_per_take; ++tries) {
+      if (!zmq::recv_multipart(*sources[i].first, std::back_inserter(parts),
+                               zmq::recv_flags::dontwait)) {
+        readable_[i] = false;
+        break;
+      }
       if (auto incoming = verify(to_strings(parts), sources[i].second)) {
         next_ = (i + 1) % sources.size();
         return incoming;
@@ -194,28 +197,35 @@ std::optional<protocol::Incoming> ZmqConnection::take_next() {
   return std::nullopt;
 }
 
+void ZmqConnection::poll_readable(milliseconds timeout) {
+  std::array<zmq::pollitem_t, 3> items = {{
+      {shell_.handle(), 0, ZMQ_POLLIN, 0},
+      {iopub_.handle(), 0, ZMQ_POLLIN, 0},
+      {control_.handle(), 0, ZMQ_POLLIN, 0},
+  }};
+  try {
+    zmq::poll(items.data(), items.size(), timeout);
+  } catch (const zmq::error_t& e) {
+    // A signal for the embedding program; its handler decides what to do next.
+    if (e.num() != EINTR) throw KernelError(std::string("ZeroMQ poll failed: ") + e.what());
+  }
+  for (std::size_t i = 0; i < items.size(); ++i)
+    readable_[i] = readable_[i] || (items[i].revents & ZMQ_POLLIN) != 0;
+}
+
 std::optional<protocol::Incoming> ZmqConnection::receive(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (true) {
     {
       std::lock_guard lock(mutex_);
-      // What is already there is taken without a poll(2): during a cell the messages come
-      // in bursts (busy, execute_input, outputs, reply, idle).
+      // What is already there is taken without a poll: during a cell the messages come in
+      // bursts (busy, execute_input, outputs, reply, idle).
       if (auto incoming = take_next()) return incoming;
-      // Rounded up, so that a wait never ends before its deadline.
-      const auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-      if (remaining <= milliseconds(0)) return std::nullopt;
-      std::array<zmq::pollitem_t, 3> items = {{
-          {shell_.handle(), 0, ZMQ_POLLIN, 0},
-          {iopub_.handle(), 0, ZMQ_POLLIN, 0},
-          {control_.handle(), 0, ZMQ_POLLIN, 0},
-      }};
-      try {
-        zmq::poll(items.data(), items.size(), std::min(remaining, receive_slice));
-      } catch (const zmq::error_t& e) {
-        // A signal for the embedding program; its handler decides what to do next.
-        if (e.num() != EINTR) throw KernelError(std::string("ZeroMQ poll failed: ") + e.what());
-      }
+      // Rounded up, so that a wait never ends before its deadline; a wait already over still
+      // looks once at every socket, since take_next skipped those not marked readable.
+      const auto remaining =
+          std::max(std::chrono::ceil<milliseconds>(deadline - Clock::now()), milliseconds(0));
+      poll_readable(std::min(remaining, receive_slice));
       if (auto incoming = take_next()) return incoming;
     }
     if (Clock::now() >= deadline) return std::nullopt;

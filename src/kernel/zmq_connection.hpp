@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -65,9 +66,12 @@ class ZmqConnection final : public protocol::KernelConnection {
   // Verifies and decodes one multipart; nullopt (and a counted drop) when it fails.
   std::optional<protocol::Incoming> verify(std::vector<std::string> frames,
                                            protocol::Channel channel);
-  // The next valid message waiting on shell, iopub or control, round-robin; never blocks.
-  // mutex_ is held by the caller.
+  // The next valid message waiting on shell, iopub or control, round-robin among the
+  // sockets marked readable; never blocks. mutex_ is held by the caller.
   std::optional<protocol::Incoming> take_next();
+  // Polls the three sockets for up to `timeout` (0: a look without waiting) and marks the
+  // readable ones. mutex_ is held by the caller.
+  void poll_readable(std::chrono::milliseconds timeout);
   void heartbeat_loop(std::chrono::milliseconds interval, std::chrono::milliseconds limit);
   void count_drop(const std::string& reason, bool replayed);
 
@@ -83,6 +87,10 @@ class ZmqConnection final : public protocol::KernelConnection {
   zmq::socket_t stdin_;
   zmq::socket_t iopub_;
   std::size_t next_ = 0;  // round-robin start among shell, iopub, control
+  // Shell, iopub, control: may hold a message. Cleared by a receive that finds nothing, set
+  // by a poll. A receive on an empty ZeroMQ socket is not free (libzmq looks at its command
+  // mailbox with a poll(2)), and most cells' messages come on one socket at a time.
+  std::array<bool, 3> readable_{true, true, true};
 
   // Heartbeat socket: heartbeat() and the monitor thread, under hb_mutex_.
   std::mutex hb_mutex_;
