@@ -88,6 +88,18 @@ bool same_json(const Json& a, const Json& b) {
     const double y = b.template get<double>();
     return (std::isnan(x) && std::isnan(y)) || (x == y && std::signbit(x) == std::signbit(y));
   }
+  // nlohmann keeps "-0" as a signed integer and "0" as an unsigned one; both are Python's
+  // int 0, and both are written "0". Integers compare by value, whatever their storage.
+  if (a.is_number_integer() && b.is_number_integer()) {
+    // (nlohmann's own == casts an unsigned to signed, making 2^64 - 1 equal -1.)
+    const auto negative = [](const Json& n) {
+      return !n.is_number_unsigned() && n.template get<std::int64_t>() < 0;
+    };
+    if (negative(a) || negative(b))
+      return negative(a) && negative(b) &&
+             a.template get<std::int64_t>() == b.template get<std::int64_t>();
+    return a.template get<std::uint64_t>() == b.template get<std::uint64_t>();
+  }
   if (a.type() != b.type()) return false;
   if (a.is_object()) {
     if (a.size() != b.size()) return false;

@@ -102,8 +102,14 @@ class NotebookParser {
     if (kind != "code" && kind != "markdown" && kind != "raw") {
       // A cell type from a newer minor version, whose schema asks only for metadata (or a
       // wrong one, which validation reports): kept as it is, its lines joined where they are
-      // lines.
+      // lines, in the source and in attachments (nbformat's rejoin_lines does both for any
+      // cell, and the writer splits both).
       joinable(c, "source");
+      if (const auto attachments = c.find("attachments");
+          attachments != c.end() && attachments->is_object()) {
+        for (auto& bundle : *attachments)
+          if (bundle.is_object()) join_mimebundle(bundle);
+      }
       return;
     }
     if (const auto source = c.find("source"); source != c.end())

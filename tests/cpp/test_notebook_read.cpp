@@ -265,6 +265,12 @@ TEST_CASE("cells and outputs of a newer minor version are kept whatever their ty
   CHECK(nbexec::notebook::cell_source(cells[0]).empty());
   CHECK(cells[1]["source"] == "ab");
   CHECK(cells[1]["attachments"] == 3);
+  // Attachments are joined as nbformat joins them for any cell (the writer splits them).
+  const auto with_attachment = parse_notebook_text(R"({"nbformat": 4, "nbformat_minor": 99,
+      "metadata": {}, "cells": [{"cell_type": "new", "metadata": {},
+      "attachments": {"x.txt": {"text/plain": ["a\n", "b"]}, "y": 1}}]})");
+  CHECK(with_attachment.document()["cells"][0]["attachments"] ==
+        json{{"x.txt", {{"text/plain", "a\nb"}}}, {"y", 1}});
   const json& outputs = cells[2]["outputs"];
   CHECK(outputs[0]["text"] == "xy");
   CHECK(outputs[1]["text"] == json::array({1}));
