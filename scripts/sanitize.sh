@@ -165,7 +165,7 @@ export PATH="$PWD/.venv/bin:$PATH"  # the ipykernel the C++ kernel tests start
 status=0
 ASAN_OPTIONS="$asan_options:log_path=$PWD/$logs/ctest/asan" \
 UBSAN_OPTIONS="$ubsan_options:log_path=$PWD/$logs/ctest/ubsan" \
-  ctest --test-dir "$build" --output-on-failure -j"$jobs" || status=1
+  bash scripts/ctest.sh "$build" --output-on-failure -j"$jobs" || status=1
 report "$logs/ctest" || status=1
 
 phase pytest

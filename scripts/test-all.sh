@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 bash scripts/check-format.sh
 bash scripts/build.sh --tests
 export PATH="$PWD/.venv/bin:$PATH"
-ctest --test-dir build/python --output-on-failure -j2
+bash scripts/ctest.sh build/python --output-on-failure -j2
 .venv/bin/python -m pytest -q tests/python
 bash scripts/sanitize.sh
 FUZZ_SECONDS="${FUZZ_SECONDS:-120}" FUZZ_RUNS="${FUZZ_RUNS:-150000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
