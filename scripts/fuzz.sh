@@ -8,10 +8,10 @@
 #   FUZZ_TARGETS="wire inspect" bash scripts/fuzz.sh
 # Other knobs: FUZZ_JOBS (build parallelism), FUZZ_WORK (scratch folder, default a new
 # build/fuzz/run-*), NBEXEC_BUILD_LOCK (a file to flock around the build on a shared machine),
-# FUZZ_SEED and FUZZ_RUNS (libFuzzer's -seed and -runs: with both set a run is the same
-# sequence of inputs on every machine, stopped after FUZZ_RUNS inputs or FUZZ_SECONDS,
-# whichever comes first; scripts/test-all.sh sets them so that CI replays what was run here,
-# while runs without them explore from a random seed; fuzz/README.md says why).
+# FUZZ_SEED and FUZZ_RUNS (libFuzzer's -seed and -runs: with both set a run draws the same
+# mutations on every machine, stopped after FUZZ_RUNS inputs or FUZZ_SECONDS, whichever
+# comes first; scripts/test-all.sh sets them so that CI walks close to what was run here,
+# while runs without them explore from a random seed; fuzz/README.md says why and how close).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

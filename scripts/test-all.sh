@@ -4,9 +4,9 @@
 # ipykernel, nbformat/papermill oracles), then the hardening runs (docs/security.md): the C++
 # tests and the end-to-end CLI tests again under ASan + UBSan (docs/sanitizers.md), and each
 # libFuzzer target from its committed corpus (fuzz/README.md): from a fixed seed, for at most
-# FUZZ_RUNS inputs (default 150000) or FUZZ_SECONDS (default 120), so that CI replays the
-# sequence a developer ran before committing instead of exploring new ground where a finding
-# can no longer be looked at. Exploration is `bash scripts/fuzz.sh` without a seed.
+# FUZZ_RUNS inputs (default 150000) or FUZZ_SECONDS (default 120), so that CI walks close to
+# the sequence a developer ran before committing instead of exploring new ground where a
+# finding can no longer be looked at. Exploration is `bash scripts/fuzz.sh` without a seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/check-format.sh
