@@ -84,7 +84,8 @@ void CellOutputStream::on_output(std::size_t, const json& output) {
     }
   };
   if (type == "stream") {
-    const std::string text = joined(nbexec::detail::any_field(output, "text"));
+    const auto text_field = output.find("text");  // found by reference: streams can be large
+    const std::string text = text_field == output.end() ? std::string() : joined(*text_field);
     if (nbexec::detail::string_field(output, "name") == "stderr") {
       if (routing_.log_output) console_.err(text);
       to_file(stderr_file_.get(), routing_.stderr_file == "-", text);

@@ -1,8 +1,9 @@
 #include <nbexec/execute/output_builder.hpp>
 
+#include <nbexec/notebook/lines.hpp>
+
 #include "core/json_fields.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -50,11 +51,6 @@ std::string display_id_of(const json& content) {
 // Field types nbformat's schema requires of an output; a message that breaks them would make
 // the saved notebook invalid, so it yields no output (nbclient copies such fields as they come
 // and leaves nbformat to refuse the result when it is read again).
-bool is_string_list(const json& value) {
-  return value.is_array() &&
-         std::all_of(value.begin(), value.end(), [](const json& line) { return line.is_string(); });
-}
-
 bool holds(const json& content, const char* key, bool (*ok)(const json&)) {
   const auto it = content.find(key);
   return it == content.end() || ok(*it);
@@ -66,15 +62,8 @@ bool is_string(const json& value) {
 bool is_object(const json& value) {
   return value.is_object();
 }
-bool is_multiline(const json& value) {
-  return value.is_string() || is_string_list(value);
-}
-
-std::string joined(const json& text) {
-  if (text.is_string()) return text.get<std::string>();
-  std::string out;
-  for (const auto& line : text) out += line.get_ref<const std::string&>();
-  return out;
+bool is_string_list(const json& value) {
+  return value.is_array() && notebook::is_multiline(value);
 }
 
 // nbformat: an integer of at least 0, or null.
@@ -88,11 +77,12 @@ bool is_execution_count(const json& value) {
 json output_from_message(const std::string& msg_type, const json& content) {
   if (!content.is_object()) return json();
   if (msg_type == "stream") {
-    if (!holds(content, "name", is_string) || !holds(content, "text", is_multiline)) return json();
+    if (!holds(content, "name", is_string) || !holds(content, "text", notebook::is_multiline))
+      return json();
     const auto text = content.find("text");
     return json{{"output_type", "stream"},
                 {"name", nbexec::detail::string_field(content, "name", "stdout")},
-                {"text", text == content.end() ? std::string() : joined(*text)}};
+                {"text", text == content.end() ? std::string() : notebook::join_lines(*text)}};
   }
   if (msg_type == "display_data" || msg_type == "execute_result") {
     if (!holds(content, "data", is_object) || !holds(content, "metadata", is_object)) return json();

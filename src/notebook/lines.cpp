@@ -59,6 +59,14 @@ std::vector<std::string> split_lines_keepends(std::string_view text) {
   return lines;
 }
 
+bool is_multiline(const nlohmann::json& value) {
+  if (value.is_string()) return true;
+  if (!value.is_array()) return false;
+  for (const auto& line : value)
+    if (!line.is_string()) return false;
+  return true;
+}
+
 std::string join_lines(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (!value.is_array()) throw std::invalid_argument("expected a string or a list of strings");

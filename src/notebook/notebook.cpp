@@ -65,11 +65,7 @@ std::string Notebook::language() const {
 std::string cell_source(const json& cell) {
   if (!cell.is_object()) return "";
   const auto it = cell.find("source");
-  if (it == cell.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (!it->is_array() ||
-      !std::all_of(it->begin(), it->end(), [](const json& line) { return line.is_string(); }))
-    return "";
+  if (it == cell.end() || !is_multiline(*it)) return "";
   return join_lines(*it);
 }
 

@@ -25,12 +25,6 @@ bool is_json_mime(std::string_view mime) {
          (mime.starts_with("application/") && mime.ends_with("+json"));
 }
 
-bool all_strings(const json& array) {
-  for (const auto& item : array)
-    if (!item.is_string()) return false;
-  return true;
-}
-
 class NotebookParser {
  public:
   explicit NotebookParser(const std::string& origin) : origin_(origin) {}
@@ -80,14 +74,13 @@ class NotebookParser {
   // nbformat's rejoin_lines: text-like mime data given as a list of lines becomes one string.
   static void join_mimebundle(json& bundle) {
     for (auto it = bundle.begin(); it != bundle.end(); ++it) {
-      if (!is_json_mime(it.key()) && it->is_array() && all_strings(*it)) *it = join_lines(*it);
+      if (!is_json_mime(it.key()) && it->is_array() && is_multiline(*it)) *it = join_lines(*it);
     }
   }
 
   void multiline(json& value, const std::string& path) const {
     if (value.is_string()) return;
-    if (!value.is_array() || !all_strings(value))
-      fail(path, "expected a string or a list of strings");
+    if (!is_multiline(value)) fail(path, "expected a string or a list of strings");
     value = join_lines(value);
   }
 
@@ -135,7 +128,7 @@ class NotebookParser {
   // Joins object[key] when it is a list of strings; anything else stays as it is.
   static void joinable(json& object, const char* key) {
     const auto value = object.find(key);
-    if (value != object.end() && value->is_array() && all_strings(*value))
+    if (value != object.end() && value->is_array() && is_multiline(*value))
       *value = join_lines(*value);
   }
 

@@ -29,12 +29,6 @@ bool is_json_mime_pattern(std::string_view mime) {
   });
 }
 
-bool is_multiline_string(const json& v) {
-  if (v.is_string()) return true;
-  return v.is_array() &&
-         std::all_of(v.begin(), v.end(), [](const json& s) { return s.is_string(); });
-}
-
 std::vector<Diagnostic> Validator::run(const json& doc) {
   if (!doc.is_object()) {
     add("", std::string("expected a notebook (a JSON object), found ") + describe_type(doc));
@@ -96,7 +90,7 @@ void Validator::object_field(const json& obj, const std::string& path, const cha
 }
 
 void Validator::multiline(const json& v, const std::string& path) {
-  if (!is_multiline_string(v)) type_error(path, "a string or a list of strings", v);
+  if (!is_multiline(v)) type_error(path, "a string or a list of strings", v);
 }
 
 void Validator::execution_count(const json& obj, const std::string& path) {

@@ -153,7 +153,7 @@ void Validator::output(const json& o, const std::string& path) {
     string_field(o, path, "ename");
     string_field(o, path, "evalue");
     const auto tb = o.find("traceback");
-    if (tb != o.end() && (!tb->is_array() || !is_multiline_string(*tb)))
+    if (tb != o.end() && (!tb->is_array() || !is_multiline(*tb)))
       type_error(child_path(path, "traceback"), "an array of strings", *tb);
     return;
   } else {
@@ -177,7 +177,7 @@ void Validator::mimebundle(const json& bundle, const std::string& path) {
   // The value rule is an additionalProperties schema, which nbformat relaxes for newer minors.
   if (future_) return;
   for (auto it = bundle.begin(); it != bundle.end(); ++it) {
-    if (is_json_mime_pattern(it.key()) || is_multiline_string(*it)) continue;
+    if (is_json_mime_pattern(it.key()) || is_multiline(*it)) continue;
     add(child_path(path, it.key()),
         std::string("expected a string or a list of strings, found ") + describe_type(*it) +
             " (only application/json and application/*+json data may be other JSON)");

@@ -6,6 +6,7 @@
 // uniqueness rule. Where the schemas use regular expressions, the Python `re.search` semantics
 // nbformat validates with are kept: `$` also matches before a final "\n", `.` is not "\n".
 
+#include <nbexec/notebook/lines.hpp>
 #include <nbexec/notebook/validate.hpp>
 
 #include <initializer_list>
@@ -31,7 +32,6 @@ inline bool no_newline(std::string_view s) {
 
 bool is_cell_id_text(std::string_view s);          // ^[a-zA-Z0-9-_]+$
 bool is_json_mime_pattern(std::string_view mime);  // ^application/(.*\+)?json$
-bool is_multiline_string(const json& v);           // a string or an array of strings
 
 class Validator {
  public:

@@ -2,6 +2,7 @@
 
 #include <nbexec/error.hpp>
 
+#include "core/json_fields.hpp"
 #include "core/utc_time.hpp"
 #include "hex.hpp"
 
@@ -12,25 +13,14 @@
 
 namespace nbexec::protocol {
 
-namespace {
-
-std::string string_field(const json& dict, const char* key) {
-  if (!dict.is_object()) return {};
-  auto it = dict.find(key);
-  if (it == dict.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
-
-}  // namespace
-
 std::string Message::msg_type() const {
-  return string_field(header, "msg_type");
+  return nbexec::detail::string_field(header, "msg_type");
 }
 std::string Message::msg_id() const {
-  return string_field(header, "msg_id");
+  return nbexec::detail::string_field(header, "msg_id");
 }
 std::string Message::parent_msg_id() const {
-  return string_field(parent_header, "msg_id");
+  return nbexec::detail::string_field(parent_header, "msg_id");
 }
 
 std::string new_msg_id() {

@@ -19,4 +19,7 @@ std::vector<std::string_view> split_line_views(std::string_view text);
 // Throws std::invalid_argument when the value is neither.
 std::string join_lines(const nlohmann::json& value);
 
+// True when `value` is such a field (nbformat's multiline_string): what join_lines accepts.
+bool is_multiline(const nlohmann::json& value);
+
 }  // namespace nbexec::notebook
