@@ -2,6 +2,7 @@
 
 #include "core/utf8.hpp"
 #include "json_scan.hpp"
+#include "prefault.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -51,6 +52,9 @@ class TextPosition {
 // a string may span any number of refills. The file's text is never held whole.
 class Reader {
  public:
+  // Strings at least this long are allocated at their full length and prefaulted.
+  static constexpr std::size_t long_string = std::size_t{1} << 16;
+
   Reader(std::string_view text, const std::string& origin)
       : whole_(text),
         begin_(text.data()),
@@ -332,6 +336,13 @@ class Reader {
       // window: a long string (base64 image data) is then allocated once at its full length
       // rather than grown and copied.
       if (p_ + run == end_ && run < capacity_ && more()) continue;
+      if (out.empty() && run >= long_string) {
+        // Allocate once at full length: a run that stops short of the closing quote (base64
+        // ending in an escaped "\n", as nbformat writes images) would otherwise double the
+        // buffer for the last byte.
+        out.reserve(p_ + run < end_ && p_[run] != '"' ? raw_length(run) : run);
+        prefault_for_write(out.data(), run);
+      }
       out.append(p_, run);
       p_ += run;
       if (p_ == end_) {
@@ -355,6 +366,20 @@ class Reader {
         p_ += length;
       }
     }
+  }
+
+  // Bytes from the cursor to the closing quote of the string it is in, when that quote is in
+  // the window (else what the window holds): no string decodes to more bytes than it takes raw.
+  std::size_t raw_length(std::size_t from) const {
+    for (const char* q = p_ + from; q < end_;) {
+      q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end_ - q)));
+      if (q == nullptr) break;
+      const char* b = q;
+      while (b > p_ && b[-1] == '\\') --b;
+      if ((q - b) % 2 == 0) return static_cast<std::size_t>(q - p_);
+      ++q;
+    }
+    return available();
   }
 
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }

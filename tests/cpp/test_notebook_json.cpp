@@ -254,6 +254,38 @@ TEST_CASE("the file reader splits every token at every byte as read_json_text re
   CHECK(read_as_file(long_string, chunk).document == read_json_text(long_string));
 }
 
+TEST_CASE("long strings are read whole and allocated once whatever ends their plain run",
+          "[notebook]") {
+  // Strings past the reader's long-string size are reserved at their raw length when an
+  // escape or a non-ASCII byte stops their first run: base64 images end in an escaped "\n".
+  // The search for the closing quote must skip escaped quotes and count backslashes.
+  const std::string base(100000, 'Q');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {base + "\\n", base + "\n"},           // ends in "\n", as nbformat writes images
+      {base + "\\\\\\\"x", base + "\\\"x"},  // \\ then \" then x
+      {base + "ab\\\\", base + "ab\\"},      // \\ right before the closing quote
+      {base + "\\\"", base + "\""},          // escaped quote last
+      {base + "\xc3\xa9\\u00e9", base + "\xc3\xa9\xc3\xa9"},  // UTF-8 then \u escape
+      {base, base},                                           // plain to the end
+  };
+  for (const auto& [raw, decoded] : cases) {
+    const std::string text = "[\"" + raw + "\", \"" + raw + "\"]";
+    const json memory = read_json_text(text);
+    REQUIRE(memory.size() == 2);
+    CHECK(memory[0].get_ref<const std::string&>() == decoded);
+    CHECK(memory[1].get_ref<const std::string&>() == decoded);
+    // One allocation of the raw length, not a doubling for the escape at the end.
+    CHECK(memory[0].get_ref<const std::string&>().capacity() <= raw.size() + 1);
+    for (const std::size_t chunk :
+         {std::size_t{7}, std::size_t{65536}, std::size_t{150000}, std::size_t{1} << 20}) {
+      INFO("chunk " << chunk << ", " << decoded.size() << " bytes");
+      const FileResult file = read_as_file(text, chunk);
+      REQUIRE(file.error.empty());
+      CHECK(file.document == memory);
+    }
+  }
+}
+
 TEST_CASE("the file reader reports errors at the same line and column as read_json_text",
           "[notebook]") {
   const std::string big(100, 'z');
