@@ -150,6 +150,11 @@ constexpr YamlCase kYamlCases[] = {
     {"a: &x {b: 1}\nb: &y {b: 2, c: 5}\nd:\n  <<: [*x, *y]\n"sv,
      "{\"a\": {\"b\": 1}, \"b\": {\"b\": 2, \"c\": 5}, \"d\": {\"b\": 1, \"c\": 5}}"sv},
     {"a: {<<: {b: 1}, b: 2}"sv, "{\"a\": {\"b\": 2}}"sv},
+    // An own key overriding a merged one changes the merging mapping only: the anchored one
+    // stays as written for every later alias of it.
+    {"a: &x {b: 1, c: 2}\nd: {<<: *x, c: 3}\ne: *x\nf: {<<: *x}"sv,
+     "{\"a\": {\"b\": 1, \"c\": 2}, \"d\": {\"b\": 1, \"c\": 3}, \"e\": {\"b\": 1, \"c\": 2}, "
+     "\"f\": {\"b\": 1, \"c\": 2}}"sv},
     {"base: &b {x: 1, y: 2}\nmid: &m\n  <<: *b\n  z: 3\ntop:\n  <<: *m\n  x: 9"sv,
      "{\"base\": {\"x\": 1, \"y\": 2}, \"mid\": {\"x\": 1, \"y\": 2, \"z\": 3}, \"top\": {\"x\": 9, \"y\": 2, \"z\": 3}}"sv},
     {"a: &anchor [1, 2]\nb: *anchor"sv, "{\"a\": [1, 2], \"b\": [1, 2]}"sv},
@@ -321,7 +326,28 @@ TEST_CASE("hostile YAML is bounded", "[params]") {
     for (int k = 0; k < 10; ++k) bomb += (k ? ", " : "") + prev;
     bomb += "]\n";
   }
-  CHECK_THROWS_WITH(parse_parameters_yaml(bomb, "t"), Catch::Contains("million"));
+  // Sized before anything is built: l5 is the first list past a million values (1,111,111),
+  // and the error names it rather than a place inside its expansion.
+  CHECK_THROWS_WITH(parse_parameters_yaml(bomb, "t"),
+                    Catch::StartsWith("t: line 6, column 5: the document expands to more than a "
+                                      "million values"));
+  // Below the bound, aliases expand in full: 5 x 11,111 values.
+  std::string shared = bomb.substr(0, bomb.find("l5:"));
+  shared += "all: [*l3, *l3, *l3, *l3, *l3]\n";
+  const auto expanded = parse_parameters_yaml(shared, "t");
+  REQUIRE(expanded["all"].size() == 5);
+  CHECK(expanded["all"][4][9][9][9][9] == "x");
+  // A mapping merged through many aliases counts its entries once per place it lands.
+  std::string merges = "base: &b {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7}\n";
+  merges += "list: &m [";
+  for (int i = 0; i < 1000; ++i) merges += (i ? ", " : "") + std::string("{<<: *b}");
+  merges +=
+      "]\nmore: [*m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, "
+      "*m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, "
+      "*m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m, *m]\n";
+  // 60 x 1,000 mappings x (1 + 8 keys + 8 values) = 1,020,000 values.
+  CHECK_THROWS_WITH(parse_parameters_yaml(merges, "t"),
+                    Catch::StartsWith("t: line 3, column 7: the document expands"));
 }
 
 // Found by fuzz/fuzz_parameters: yaml-cpp 0.7's LoadAll never returned (allocating an empty
