@@ -329,6 +329,13 @@ void Kernel::shutdown(std::chrono::milliseconds grace) {
 }
 
 std::string Kernel::death_reason() const {
+  if (const auto channel = impl_->connection->dropped_channel();
+      channel && impl_->process->running()) {
+    return "ZeroMQ dropped its " + std::string(channel_name(*channel)) +
+           " connection for good (a frame over the 1 GiB limit, or bytes that are not ZMTP) "
+           "although its process (pid " +
+           std::to_string(impl_->process->pid()) + ") still runs";
+  }
   if (impl_->connection->heartbeat_lost() && impl_->process->running()) {
     return "it stopped answering heartbeats for " + format_duration(impl_->heartbeat_limit) +
            " although its process (pid " + std::to_string(impl_->process->pid()) + ") still runs";

@@ -35,7 +35,8 @@ constexpr int reconnect_max_ms = 1000;
 // A frame header may claim any size up to 2^64; without a cap ZeroMQ allocates what it claims
 // and fills it from the peer, so a hostile or broken kernel could make us hold gigabytes. A
 // frame over the cap drops that connection instead (for good: ZeroMQ does not reconnect after a
-// protocol error), and the run ends on its start or cell timeout. 1 GiB leaves room for real
+// protocol error): at start-up the start timeout ends the run; during a cell the connection
+// monitor sees the link stay down (kernel_alive). 1 GiB leaves room for real
 // outputs: decode_message refuses dict frames over 512 MiB anyway, and buffers and the largest
 // outputs seen (images, 100 MB+ HTML) are far below it.
 constexpr std::int64_t max_frame_bytes = std::int64_t{1} << 30;
@@ -47,6 +48,21 @@ void configure(zmq::socket_t& socket, const std::string& endpoint) {
   socket.set(zmq::sockopt::reconnect_ivl, reconnect_ms);
   socket.set(zmq::sockopt::reconnect_ivl_max, reconnect_max_ms);
   socket.connect(endpoint);
+}
+
+// Starts a monitor of `socket`'s connect and disconnect events and returns the socket that
+// receives them. Called before the socket connects, so that no event is missed.
+zmq::socket_t watch_connections(zmq::context_t& context, zmq::socket_t& socket,
+                                const std::string& name) {
+  const std::string endpoint = "inproc://nbexec-monitor-" + name;
+  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(),
+                         ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    throw zmq::error_t();
+  }
+  zmq::socket_t events(context, zmq::socket_type::pair);
+  events.set(zmq::sockopt::linger, 0);
+  events.connect(endpoint);
+  return events;
 }
 
 std::vector<std::string> to_strings(std::vector<zmq::message_t>& parts) {
@@ -80,6 +96,8 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
     // A missed heartbeat must not wedge the REQ socket: allow a new ping before the pong.
     heartbeat_.set(zmq::sockopt::req_relaxed, 1);
     heartbeat_.set(zmq::sockopt::req_correlate, 1);
+    links_[0] = Link{Channel::shell, watch_connections(context_, shell_, "shell"), {}};
+    links_[1] = Link{Channel::iopub, watch_connections(context_, iopub_, "iopub"), {}};
     configure(shell_, info.endpoint(Channel::shell));
     configure(iopub_, info.endpoint(Channel::iopub));
     configure(control_, info.endpoint(Channel::control));
@@ -94,6 +112,10 @@ ZmqConnection::~ZmqConnection() {
   stopping_.store(true);
   hb_wait_.notify_all();
   if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+  {
+    std::lock_guard lock(link_mutex_);
+    for (auto& link : links_) link.events.close();
+  }
   {
     std::lock_guard lock(mutex_);
     for (auto* socket : {&shell_, &iopub_, &control_, &stdin_}) socket->close();
@@ -234,7 +256,43 @@ std::optional<protocol::Incoming> ZmqConnection::receive(milliseconds timeout) {
 
 bool ZmqConnection::kernel_alive() {
   if (heartbeat_lost_.load()) return false;
-  return alive_ ? alive_() : true;
+  if (alive_ && !alive_()) return false;
+  return !find_dropped_link();
+}
+
+std::optional<Channel> ZmqConnection::find_dropped_link() {
+  std::lock_guard lock(link_mutex_);
+  if (dropped_) return dropped_;
+  const auto now = Clock::now();
+  for (auto& link : links_) {
+    if (!link.events) continue;
+    // An event is two frames: 2 bytes of event number and 4 of value, then the endpoint.
+    std::vector<zmq::message_t> parts;
+    try {
+      while (
+          zmq::recv_multipart(link.events, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+        std::uint16_t event = 0;
+        if (!parts.empty() && parts[0].size() >= sizeof event) {
+          std::memcpy(&event, parts[0].data(), sizeof event);
+          if (event == ZMQ_EVENT_DISCONNECTED && !link.down_since) link.down_since = now;
+          if (event == ZMQ_EVENT_CONNECTED) link.down_since.reset();
+        }
+        parts.clear();
+      }
+    } catch (const zmq::error_t&) {
+      continue;  // a monitor that fails only stops watching
+    }
+    if (link.down_since && now - *link.down_since >= link_grace) {
+      dropped_ = link.channel;
+      return dropped_;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Channel> ZmqConnection::dropped_channel() const {
+  std::lock_guard lock(link_mutex_);
+  return dropped_;
 }
 
 bool ZmqConnection::heartbeat(milliseconds timeout) {

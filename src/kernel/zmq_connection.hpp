@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace nbexec::kernel::detail {
@@ -60,6 +61,15 @@ class ZmqConnection final : public protocol::KernelConnection {
   // True once the heartbeat monitor declared the kernel dead.
   bool heartbeat_lost() const { return heartbeat_lost_.load(); }
 
+  // The channel (shell or iopub) whose connection ZeroMQ dropped and did not make again
+  // within link_grace, as kernel_alive() last found; nullopt while both hold.
+  std::optional<protocol::Channel> dropped_channel() const;
+
+  // How long a dropped shell or iopub connection may stay down before the kernel counts as
+  // lost. A kernel that dies drops its connections a moment before its exit can be reaped;
+  // within this grace its death is reported as an exit, not as a dropped connection.
+  static constexpr std::chrono::milliseconds link_grace{1000};
+
   ConnectionStats stats() const;
 
  private:
@@ -73,6 +83,8 @@ class ZmqConnection final : public protocol::KernelConnection {
   // readable ones. mutex_ is held by the caller.
   void poll_readable(std::chrono::milliseconds timeout);
   void heartbeat_loop(std::chrono::milliseconds interval, std::chrono::milliseconds limit);
+  // Reads the socket monitors' events and returns a link down for longer than link_grace.
+  std::optional<protocol::Channel> find_dropped_link();
   void count_drop(const std::string& reason, bool replayed);
 
   std::string session_;
@@ -91,6 +103,21 @@ class ZmqConnection final : public protocol::KernelConnection {
   // by a poll. A receive on an empty ZeroMQ socket is not free (libzmq looks at its command
   // mailbox with a poll(2)), and most cells' messages come on one socket at a time.
   std::array<bool, 3> readable_{true, true, true};
+
+  // ZeroMQ drops a connection for good on a protocol error, such as a frame over
+  // max_frame_bytes, and tells only a socket monitor (a PAIR socket receiving connect and
+  // disconnect events). Without it a kernel that sent one oversized message mid-cell, and
+  // lives on, would leave the run waiting. Shell and iopub are watched: a cell needs both.
+  // Read in kernel_alive() only, which the executor calls after a silent wait, under
+  // link_mutex_.
+  struct Link {
+    protocol::Channel channel;
+    zmq::socket_t events;
+    std::optional<std::chrono::steady_clock::time_point> down_since;
+  };
+  mutable std::mutex link_mutex_;
+  std::array<Link, 2> links_;
+  std::optional<protocol::Channel> dropped_;
 
   // Heartbeat socket: heartbeat() and the monitor thread, under hb_mutex_.
   std::mutex hb_mutex_;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 using namespace nbexec;
 using namespace std::chrono_literals;
@@ -169,4 +170,19 @@ TEST_CASE("a frame header claiming 2^31 or 2^62 bytes drops the connection", "[k
   // Nothing of it became a message.
   CHECK_FALSE(connection.receive(100ms).has_value());
   CHECK(connection.stats().received == 0);
+
+  // The connection monitor: the kernel (no process check here, so "alive") counts as lost
+  // once shell or iopub has stayed down for link_grace, not before.
+  const auto seen = std::chrono::steady_clock::now();
+  CHECK(connection.kernel_alive());
+  CHECK_FALSE(connection.dropped_channel().has_value());
+  while (connection.kernel_alive() && std::chrono::steady_clock::now() - seen < 5s) {
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(std::chrono::steady_clock::now() - seen >=
+        kernel::detail::ZmqConnection::link_grace - 100ms);
+  REQUIRE(connection.dropped_channel().has_value());
+  CHECK((*connection.dropped_channel() == protocol::Channel::shell ||
+         *connection.dropped_channel() == protocol::Channel::iopub));
+  CHECK_FALSE(connection.kernel_alive());
 }

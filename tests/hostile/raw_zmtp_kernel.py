@@ -7,7 +7,12 @@ itself, and then, per HOSTILE_MODE:
               many zero bytes as the socket takes (at most HOSTILE_STREAM_MAX bytes);
   shell-2e62  the same with a claim of 2^62 bytes;
   iopub-2g    shell answers kernel_info_request properly (signed), heartbeats are echoed, and
-              every iopub connection gets the 2^31 claim and the stream of zeros.
+              every iopub connection gets the 2^31 claim and the stream of zeros;
+  iopub-midcell-2g
+              a kernel that works until a cell runs: iopub greets each subscriber with a
+              signed iopub_welcome, shell answers kernel_info_request; an execute_request
+              gets a signed execute_reply, then every iopub connection gets the 2^31 claim
+              (so the cell's idle status never comes) while the process lives on.
 
 Each hostile connection appends "<channel> claim=<n> streamed=<bytes> dropped=<0|1>" to
 HOSTILE_RECORD when it ends, so a test can check that the client hung up early. Not pyzmq:
@@ -36,6 +41,7 @@ DELIM = b"<IDS|MSG>"
 SOCKET_TYPES = {"shell": b"ROUTER", "control": b"ROUTER", "stdin": b"ROUTER",
                 "iopub": b"PUB", "hb": b"REP"}
 record_lock = threading.Lock()
+MIDCELL = MODE == "iopub-midcell-2g"
 
 
 def record(line: str) -> None:
@@ -100,6 +106,8 @@ class Kernel:
             self.info = json.load(f)
         self.key = self.info["key"].encode()
         self.session = uuid.uuid4().hex
+        self.iopub: list[socket.socket] = []  # iopub-midcell-2g: subscribers to bomb
+        self.iopub_lock = threading.Lock()
 
     def sign(self, parts: list[bytes]) -> bytes:
         if not self.key:
@@ -135,8 +143,15 @@ class Kernel:
         try:
             handshake(conn, SOCKET_TYPES[channel])
             hostile = (channel == "shell" and MODE.startswith("shell")) or (
-                channel == "iopub" and MODE.startswith("iopub"))
-            if hostile:
+                channel == "iopub" and MODE.startswith("iopub") and not MIDCELL)
+            if channel == "iopub" and MIDCELL:
+                read_message(conn)  # the subscription
+                send_message(conn, [b"iopub_welcome", *self.message("iopub_welcome", {}, {})])
+                with self.iopub_lock:
+                    self.iopub.append(conn)
+                while True:  # the connection is bombed from the shell thread
+                    time.sleep(1)
+            elif hostile:
                 self.bomb(channel, conn, 1 << 62 if MODE.endswith("2e62") else 1 << 31)
             elif channel == "hb":
                 while True:
@@ -194,6 +209,14 @@ class Kernel:
                     "implementation_version": "0", "banner": "",
                     "language_info": {"name": "python", "version": "3", "mimetype": "text/x-python",
                                       "file_extension": ".py"}}, header))
+            elif msg_type == "execute_request" and MIDCELL:
+                send_message(conn, self.message("execute_reply", {
+                    "status": "ok", "execution_count": 1, "user_expressions": {}}, header))
+                with self.iopub_lock:
+                    subscribers, self.iopub = self.iopub, []
+                for subscriber in subscribers:
+                    threading.Thread(target=self.bomb, args=("iopub", subscriber, 1 << 31),
+                                     daemon=True).start()
             elif msg_type == "shutdown_request":
                 send_message(conn, self.message("shutdown_reply",
                                                 {"status": "ok", "restart": False}, header))
