@@ -76,8 +76,7 @@ std::string python_float_repr(double value) {
 // Memory mode starts small and doubles; file mode keeps one buffer of the chunk size.
 JsonSink::JsonSink() : pos_(buffer_.data()), end_(pos_) {}
 
-JsonSink::JsonSink(int fd, std::size_t chunk, AfterWrite after_write)
-    : fd_(fd), after_write_(after_write) {
+JsonSink::JsonSink(int fd, std::size_t chunk) : fd_(fd) {
   buffer_.resize(std::max<std::size_t>(chunk, 1));
   direct_ = std::min<std::size_t>(buffer_.size(), std::size_t{1} << 16);
   pos_ = buffer_.data();
@@ -85,7 +84,6 @@ JsonSink::JsonSink(int fd, std::size_t chunk, AfterWrite after_write)
 }
 
 void JsonSink::write_out(const char* data, std::size_t size) {
-  const std::size_t offset = flushed_;
   std::size_t done = 0;
   while (done < size) {
     const ssize_t n = ::write(fd_, data + done, size - done);
@@ -96,7 +94,6 @@ void JsonSink::write_out(const char* data, std::size_t size) {
     done += static_cast<std::size_t>(n);
   }
   flushed_ += size;
-  if (after_write_) after_write_(fd_, offset, size);
 }
 
 void JsonSink::flush() {

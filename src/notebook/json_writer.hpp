@@ -22,13 +22,10 @@ std::string python_float_repr(double value);
 // fast path.
 class JsonSink {
  public:
-  // Called after each write(2) with the file offset and size just written (the atomic writer
-  // starts the disk write-back there).
-  using AfterWrite = void (*)(int fd, std::size_t offset, std::size_t size);
   JsonSink();
   // Writes to `fd` in chunks of `chunk` bytes (long pieces straight from their source). Throws
   // SinkError when a write fails.
-  JsonSink(int fd, std::size_t chunk, AfterWrite after_write = nullptr);
+  JsonSink(int fd, std::size_t chunk);
   JsonSink(const JsonSink&) = delete;
   JsonSink& operator=(const JsonSink&) = delete;
 
@@ -67,7 +64,6 @@ class JsonSink {
   // instead of through the buffer: one copy less.
   std::size_t direct_ = static_cast<std::size_t>(-1);
   std::size_t flushed_ = 0;
-  AfterWrite after_write_ = nullptr;
 };
 
 // A failed write(2) of a JsonSink; the atomic writer turns it into a NotebookError naming the
