@@ -15,8 +15,13 @@ namespace {
 // treating a first argument that is neither an option nor a subcommand as `run`.
 std::vector<std::string> with_implicit_run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // `nbexec help [SUBCOMMAND]` is `nbexec [SUBCOMMAND] --help`.
+  if (!args.empty() && args[0] == "help") {
+    if (args.size() > 1) return {args[1], "--help"};
+    return {"--help"};
+  }
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' && args[0] != "run" &&
-      args[0] != "kernelspecs" && args[0] != "inspect" && args[0] != "help") {
+      args[0] != "kernelspecs" && args[0] != "inspect") {
     args.insert(args.begin(), "run");
   }
   return args;
@@ -32,7 +37,8 @@ int main(int argc, char** argv) {
       "  nbexec inspect INPUT.ipynb [--json]      (the notebook's parameters and their types)\n"
       "  nbexec kernelspecs                       (list the kernels nbexec can start)\n\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
-      "4 kernel died, 128+N stopped by signal N.",
+      "4 kernel died or could not start, 70 internal error, 128+N stopped by signal N.\n"
+      "`nbexec help [SUBCOMMAND]` is the same as `nbexec [SUBCOMMAND] --help`.",
       "nbexec"};
   app.set_version_flag("-V,--version", std::string("nbexec ") + std::string(nbexec::version),
                        "Print the version and exit");

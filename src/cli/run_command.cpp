@@ -318,7 +318,8 @@ Action add_run_command(CLI::App& app) {
       "  1      a cell raised (its traceback on stderr, the notebook saved with it)\n"
       "  2      usage error or bad input (notebook, parameters, kernel name, paths)\n"
       "  3      the kernel did not start in time, or a cell passed --execution-timeout\n"
-      "  4      the kernel died\n"
+      "  4      the kernel died, or could not be started (its command failed)\n"
+      "  70     internal error (a bug in nbexec; please report it)\n"
       "  128+N  stopped by signal N (SIGINT 130, SIGTERM 143); the notebook was saved\n"
       "See docs/cli.md and docs/events.md.");
   return [args]() { return run(*args); };

@@ -8,9 +8,11 @@
 #include "run/progressive_saver.hpp"
 #include "run/run_reporter.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 namespace nbexec {
 
@@ -74,6 +76,15 @@ class Runner {
     search.env_prefix = options_.env_prefix;
     const kernel::KernelSpec spec =
         kernel::find_kernelspec(prepared.kernel_name, kernel::kernelspec_search_path(search));
+    // So is a --cwd the kernel could not start in (papermill's chdir fails first too).
+    if (options_.cwd) {
+      std::error_code error;
+      if (!std::filesystem::is_directory(*options_.cwd, error)) {
+        throw UsageError("--cwd " + options_.cwd->string() + ": " +
+                         (std::filesystem::exists(*options_.cwd, error) ? "not a directory"
+                                                                        : "no such directory"));
+      }
+    }
     started_ = run_detail::wall_clock::now();
     run_detail::papermill_notebook_start(nb, started_);
     saver_->save(nb, "start");

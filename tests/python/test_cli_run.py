@@ -132,6 +132,30 @@ def test_cwd_sets_the_kernels_directory(run_cli, write_notebook, tmp_path):
     assert stream_text(code_cells(read_valid(out))[0]).strip() == str(work)
 
 
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_bad_cwd_is_bad_input_and_writes_nothing(run_cli, write_notebook, tmp_path, kind):
+    """papermill's chdir fails before its first save; nbexec checks before its own."""
+    cwd = tmp_path / "nowhere"
+    if kind == "file":
+        cwd.write_text("not a folder")
+    src = write_notebook(["print(1)"])
+    out = tmp_path / "out.ipynb"
+    proc = run_cli("run", src, out, "--cwd", cwd)
+    assert proc.returncode == 2, proc.stderr
+    reason = "no such directory" if kind == "missing" else "not a directory"
+    assert proc.stderr.splitlines()[-1] == f"nbexec: error: --cwd {cwd}: {reason}"
+    assert not out.exists()
+
+
+def test_help_subcommand_prints_the_help(run_cli):
+    top = run_cli("help")
+    assert top.returncode == 0 and top.stdout == run_cli("--help").stdout
+    assert "70 internal error" in top.stdout
+    run = run_cli("help", "run")
+    assert run.returncode == 0 and run.stdout == run_cli("run", "--help").stdout
+    assert "\n  70     internal error" in run.stdout
+
+
 def test_bundled_example_matches_papermill(run_cli, tmp_path):
     """The README's example, run by nbexec and by papermill: same cells, same outputs."""
     papermill = pytest.importorskip("papermill")
