@@ -135,9 +135,7 @@ class Converter {
   }
 
   Json convert(const YAML::Node& node, int depth) {
-    if (depth > kMaxDepth) {
-      fail(node, "values are nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    }
+    check_depth(node, depth);
     const std::string& tag = node.Tag();
     switch (node.Type()) {
       case YAML::NodeType::Sequence: {
@@ -158,9 +156,7 @@ class Converter {
 
  private:
   std::size_t expanded_size(const YAML::Node& node, int depth) {
-    if (depth > kMaxDepth) {
-      fail(node, "values are nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    }
+    check_depth(node, depth);
     if (!node.IsMap() && !node.IsSequence()) return 1;
     const YAML::Mark mark = node.Mark();
     // A collection's position identifies it (flatten relies on the same); aliases share it.
@@ -183,6 +179,13 @@ class Converter {
     }
     if (!mark.is_null()) sizes_.emplace(id, size);
     return size;
+  }
+
+  // The same bound and words for convert and for expanded_size, which meets it first.
+  void check_depth(const YAML::Node& node, int depth) const {
+    if (depth > kMaxDepth) {
+      fail(node, "values are nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
   }
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
