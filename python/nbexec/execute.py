@@ -281,7 +281,8 @@ def execute_notebook(
     Raises:
         ExecutionError: a cell raised (the output notebook is saved first).
         NotebookError, ParameterError, KernelNotFoundError, UsageError: bad input, including
-            parameters the notebook does not define or of the wrong type.
+            parameters the notebook does not define or of the wrong type and a ``cwd`` that is
+            not a directory (nothing is written).
         TimeoutError, KernelDiedError: the run could not finish (output saved first).
         KeyboardInterrupt: the run was interrupted (the kernel is stopped, the output saved).
         ImportError: a remote path without fsspec (or the filesystem's package) installed.
