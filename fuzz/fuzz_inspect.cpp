@@ -10,9 +10,9 @@
 // the same value.
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/check.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/translate.hpp>
+#include <nbexec/params/check/check.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/translate/render.hpp>
 
 #include <array>
 #include <map>

@@ -13,16 +13,16 @@
 // can evaluate them. Other languages may refuse a value, with ParameterError only.
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/parameters.hpp>
-#include <nbexec/params/translate.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/params/translate/render.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "fuzz_support.hpp"
-#include "params/base64.hpp"
+#include "params/sources/base64.hpp"
 
 namespace {
 

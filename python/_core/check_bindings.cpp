@@ -5,9 +5,9 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/params/check.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/path_template.hpp>
+#include <nbexec/params/check/check.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/path/path_template.hpp>
 
 #include <string>
 

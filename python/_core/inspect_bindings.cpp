@@ -3,7 +3,7 @@
 #include "convert.hpp"
 
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <string>
 

@@ -3,9 +3,9 @@
 #include "convert.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/parameters.hpp>
-#include <nbexec/params/translate.hpp>
-#include <nbexec/params/translator.hpp>
+#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/params/translate/render.hpp>
+#include <nbexec/params/translate/translator.hpp>
 
 #include <memory>
 #include <string>

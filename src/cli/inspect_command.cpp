@@ -3,8 +3,8 @@
 #include "cli/parameter_options.hpp"
 
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/path_template.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/path/path_template.hpp>
 
 #include <iostream>
 #include <memory>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <iosfwd>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nbexec/params/parameters.hpp>
+#include <nbexec/params/sources/sources.hpp>
 
 #include <string>
 #include <utility>

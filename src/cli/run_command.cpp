@@ -9,8 +9,8 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/path_template.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/path/path_template.hpp>
 #include <nbexec/run.hpp>
 #include <nbexec/version.hpp>
 

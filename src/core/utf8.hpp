@@ -20,4 +20,11 @@ std::optional<std::u32string> decode_utf8(std::string_view text,
 
 void append_utf8(std::string& out, char32_t code_point);
 
+// Python's str.isspace() (Unicode White_Space plus the ASCII separators \x1c-\x1f): the one
+// definition of whitespace for parameter text, number parsing and blank-cell checks.
+bool is_python_space(char32_t c);
+
+// Python's str.strip() with no argument; text that is not valid UTF-8 comes back unchanged.
+std::string python_strip(std::string_view text);
+
 }  // namespace nbexec::detail

@@ -33,18 +33,12 @@ bool answers(const protocol::Message& message, const std::string& msg_id,
          parent_session->get<std::string>() == session;
 }
 
-// Python's str.isspace: nbclient skips a cell whose source.strip() is empty, and strip()
-// removes Unicode whitespace too (no-break space, ideographic space, line separators, ...).
-bool is_python_space(char32_t c) {
-  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F) || c == 0x85 ||
-         c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
+// nbclient skips a cell whose source.strip() is empty, and Python's strip() removes Unicode
+// whitespace too (no-break space, ideographic space, line separators, ...).
 bool is_blank(const std::string& text) {
   const auto code_points = detail::decode_utf8(text);
   if (!code_points) return false;  // not text the kernel could run either; let it say so
-  return std::all_of(code_points->begin(), code_points->end(), is_python_space);
+  return std::all_of(code_points->begin(), code_points->end(), detail::is_python_space);
 }
 
 std::optional<int> as_count(const json& value) {

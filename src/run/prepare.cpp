@@ -7,10 +7,10 @@
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/notebook/validate.hpp>
-#include <nbexec/params/check.hpp>
-#include <nbexec/params/inject.hpp>
-#include <nbexec/params/inspect.hpp>
-#include <nbexec/params/path_template.hpp>
+#include <nbexec/params/check/check.hpp>
+#include <nbexec/params/inject/inject.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/params/path/path_template.hpp>
 
 namespace nbexec::run_detail {
 namespace {
@@ -91,17 +91,15 @@ void hide_code_sources(notebook::Notebook& nb) {
   }
 }
 
-// papermill records where the notebook came from and went, and what it was given. Like
-// papermill's parameterize_notebook, parameters are recorded only when some were given: a run
+// papermill records where the notebook came from and went. What it was given is recorded by
+// inject_parameters, and only when some were given (papermill's parameterize_notebook): a run
 // without any keeps those an earlier run recorded.
-void record_papermill_metadata(notebook::Notebook& nb, const RunOptions& options,
-                               const Prepared& prepared) {
+void record_papermill_metadata(notebook::Notebook& nb, const Prepared& prepared) {
   json& papermill = nb.metadata()["papermill"];
   if (!papermill.is_object()) papermill = json::object();
   papermill["input_path"] = prepared.input_path.string();
   papermill["output_path"] =
       prepared.output_path.empty() ? json(nullptr) : json(prepared.output_path.string());
-  if (!options.parameters.empty()) papermill["parameters"] = json::parse(options.parameters.dump());
 }
 
 }  // namespace
@@ -141,7 +139,7 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
     }
   }
   if (options.report_mode) hide_code_sources(nb);
-  record_papermill_metadata(nb, options, prepared);
+  record_papermill_metadata(nb, prepared);
   remove_error_markers(nb);
   return prepared;
 }

@@ -78,7 +78,7 @@ void RunReporter::run_start(const std::filesystem::path& input, const std::files
   for (const json& cell : nb.cells()) code_cells_ += execute::cell_runs(cell) ? 1 : 0;
   emit("run_start", {{"input_path", input.string()},
                      {"output_path", output.string()},
-                     {"parameters", json::parse(options_.parameters.dump())},
+                     {"parameters", params::notebook_value(options_.parameters)},
                      {"kernel", kernel},
                      {"language", language},
                      {"cells", nb.cells().size()},

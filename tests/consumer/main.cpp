@@ -2,7 +2,7 @@
 // installed headers and library link and work from another project.
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/notebook/write.hpp>
-#include <nbexec/params/inject.hpp>
+#include <nbexec/params/inject/inject.hpp>
 #include <nbexec/version.hpp>
 
 #include <iostream>

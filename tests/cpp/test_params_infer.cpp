@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/parameters.hpp>
-#include <nbexec/params/translate.hpp>
+#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/params/translate/render.hpp>
 
 #include <cmath>
 #include <string>

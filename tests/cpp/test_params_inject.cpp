@@ -3,7 +3,7 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/notebook.hpp>
-#include <nbexec/params/inject.hpp>
+#include <nbexec/params/inject/inject.hpp>
 
 using nbexec::notebook::json;
 using nbexec::notebook::Notebook;

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <cmath>
 #include <string>

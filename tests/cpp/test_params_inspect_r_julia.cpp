@@ -7,7 +7,7 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <cmath>
 #include <string>

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <string_view>
 

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/parameters.hpp>
-#include <nbexec/params/translate.hpp>
+#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/params/translate/render.hpp>
 
-#include "params/base64.hpp"
+#include "params/sources/base64.hpp"
 
 #include <unistd.h>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Path templating against Python's str.format: the expected strings were produced by
 // CPython 3.11 with "TEMPLATE".format(**parameters) for the parameters below.
 #include <nbexec/error.hpp>
-#include <nbexec/params/path_template.hpp>
+#include <nbexec/params/path/path_template.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // Schema").
 #include <catch2/catch.hpp>
 
-#include <nbexec/params/inspect.hpp>
+#include <nbexec/params/inspect/inspect.hpp>
 
 #include <string>
 

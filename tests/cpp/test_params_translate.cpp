@@ -2,10 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/translate.hpp>
-#include <nbexec/params/translator.hpp>
+#include <nbexec/params/translate/render.hpp>
+#include <nbexec/params/translate/translator.hpp>
 
-#include "params/python_number.hpp"
+#include "params/common/python_number.hpp"
 
 #include <limits>
 #include <string_view>

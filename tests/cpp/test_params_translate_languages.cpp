@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/translate.hpp>
-#include <nbexec/params/translator.hpp>
+#include <nbexec/params/translate/render.hpp>
+#include <nbexec/params/translate/translator.hpp>
 
 #include <limits>
 #include <string_view>
