@@ -1,7 +1,7 @@
 // Statements of a parameters cell from its tokens, the text papermill reports for them, and the
 // steps every grammar shares (reading statements, warning, emitting parameters).
-#include "params/inspect/inspect_detail.hpp"
 #include "params/common/utf8.hpp"
+#include "params/inspect/inspect_detail.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,7 @@
 // Julia literals evaluated to JSON: nothing/missing, true/false, numbers, strings and chars,
 // [..] vectors, tuples and Dict(k => v, ...).
-#include "params/inspect/literal_parser.hpp"
 #include "params/common/python_number.hpp"
+#include "params/inspect/literal_parser.hpp"
 
 #include <limits>
 

@@ -1,7 +1,7 @@
 // Python literals (what ast.literal_eval accepts, plus float('nan') and friends) evaluated to
 // JSON, so that inspection can say what a default is without running the notebook.
-#include "params/inspect/literal_parser.hpp"
 #include "params/common/python_number.hpp"
+#include "params/inspect/literal_parser.hpp"
 
 #include <cstdint>
 #include <limits>

@@ -1,7 +1,7 @@
 // Python string literals decoded the way the compiler decodes them.
+#include "params/common/utf8.hpp"
 #include "params/inspect/inspect_detail.hpp"
 #include "params/inspect/string_escape.hpp"
-#include "params/common/utf8.hpp"
 
 #include <cctype>
 

@@ -1,7 +1,7 @@
 // R's and Julia's string literals decoded.
+#include "params/common/utf8.hpp"
 #include "params/inspect/inspect_detail.hpp"
 #include "params/inspect/string_escape.hpp"
-#include "params/common/utf8.hpp"
 
 namespace nbexec::params::detail {
 namespace {

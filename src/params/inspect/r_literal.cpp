@@ -1,7 +1,7 @@
 // R literals evaluated to JSON: NULL, TRUE/FALSE, NA, numbers (1 is a double, 1L an integer),
 // strings, and c(...) / list(...) of those, named (a dict) or not (a list).
-#include "params/inspect/literal_parser.hpp"
 #include "params/common/python_number.hpp"
+#include "params/inspect/literal_parser.hpp"
 
 #include <limits>
 

@@ -2,9 +2,9 @@
 
 #include <nbexec/error.hpp>
 
-#include "params/sources/base64.hpp"
 #include "params/common/python_number.hpp"
 #include "params/common/utf8.hpp"
+#include "params/sources/base64.hpp"
 
 #include <cerrno>
 #include <cstring>

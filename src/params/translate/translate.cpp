@@ -1,5 +1,5 @@
-#include <nbexec/params/translate/render.hpp>
 #include <nbexec/params/sources/sources.hpp>
+#include <nbexec/params/translate/render.hpp>
 #include "params/translate/languages.hpp"
 
 #include <nbexec/error.hpp>
