@@ -7,11 +7,29 @@
 
 namespace nbexec {
 
+// What the caller can change to get past an error. The library's messages name no front's
+// options (Python users read them too); each front turns the remedy into its own hint: a CLI
+// flag, a Python keyword.
+enum class Remedy {
+  none,
+  kernel_name,               // name a kernel: the notebook names none, or an unknown one
+  start_timeout,             // allow the kernel longer to start
+  execution_timeout,         // allow cells longer, or interrupt and go on
+  allow_unknown_parameters,  // let names the parameters cell does not declare through
+  working_directory,         // give a working directory that exists
+};
+
 // Root of every error nbexec throws. The message is meant for a user: it names the file,
 // the place (line or JSON path) and what was expected.
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& message, Remedy remedy = Remedy::none)
+      : std::runtime_error(message), remedy_(remedy) {}
+
+  Remedy remedy() const noexcept { return remedy_; }
+
+ private:
+  Remedy remedy_;
 };
 
 // A bad command line or option combination (exit code 2).
@@ -62,7 +80,9 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
-// A cell raised; fields mirror papermill's PapermillExecutionError (exit code 1).
+// A cell raised; fields mirror papermill's PapermillExecutionError (exit code 1). It is also
+// the value a run reports for the cell error that stopped it (RunResult::failure), so the fields
+// exist once whether the error is thrown or returned.
 class ExecutionError : public Error {
  public:
   ExecutionError(std::size_t cell_index, std::optional<int> exec_count, std::string source,

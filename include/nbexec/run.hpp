@@ -1,6 +1,6 @@
 #pragma once
 
-#include <nbexec/execute/executor.hpp>
+#include <nbexec/error.hpp>
 #include <nbexec/notebook/notebook.hpp>
 #include <nbexec/params/parameters.hpp>
 #include <nbexec/run_events.hpp>
@@ -64,9 +64,9 @@ struct RunOptions {
 
 struct RunResult {
   notebook::Notebook notebook;
-  std::filesystem::path input_path;             // as filled in from the parameters
-  std::filesystem::path output_path;            // as filled in from the parameters
-  std::optional<execute::CellFailure> failure;  // set when a cell raised
+  std::filesystem::path input_path;       // as filled in from the parameters
+  std::filesystem::path output_path;      // as filled in from the parameters
+  std::optional<ExecutionError> failure;  // set when a cell raised (not thrown: the run ended)
   bool cancelled = false;
   std::vector<std::size_t> timed_out_cells;  // interrupted after their deadline
   std::size_t cells_executed = 0;

@@ -9,5 +9,6 @@ void bind_translators(pybind11::module_& m);  // translator_bindings.cpp
 void bind_inspect(pybind11::module_& m);      // inspect_bindings.cpp
 void bind_check(pybind11::module_& m);        // check_bindings.cpp
 void bind_sources(pybind11::module_& m);      // sources_bindings.cpp
+void bind_run(pybind11::module_& m);          // run_bindings.cpp
 
 }  // namespace nbexec::python

@@ -4,10 +4,8 @@
 #include "convert.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/notebook/read.hpp>
-#include <nbexec/params/check/check.hpp>
-#include <nbexec/params/inspect/inspect.hpp>
-#include <nbexec/params/path/path_template.hpp>
+#include <nbexec/inspect.hpp>
+#include <nbexec/parameters.hpp>
 
 #include <string>
 
@@ -24,15 +22,15 @@ params::Parameters parameters_from(py::handle parameters) {
 
 py::list check_parameters_text(const std::string& text, py::object parameters,
                                const std::string& kernel_name, const std::string& language) {
-  const params::Parameters supplied = parameters_from(parameters);
-  const notebook::Notebook nb = notebook::parse_notebook_text(text, "<notebook>");
-  const params::NotebookParameters declared =
-      params::inspect_notebook_parameters(nb, kernel_name, language);
+  InspectOptions options;
+  options.kernel_name = kernel_name;
+  options.language = language;
   py::list problems;
-  for (const auto& problem : params::check_parameters(supplied, declared)) {
+  for (const auto& problem :
+       check_notebook_parameters_text(text, parameters_from(parameters), options)) {
     py::dict entry;
-    entry["kind"] = problem.kind == params::ParameterProblem::Kind::unknown_name ? "unknown_name"
-                                                                                 : "type_mismatch";
+    entry["kind"] =
+        problem.kind == ParameterProblem::Kind::unknown_name ? "unknown_name" : "type_mismatch";
     entry["name"] = problem.name;
     entry["message"] = problem.message;
     problems.append(std::move(entry));

@@ -42,33 +42,47 @@ nlohmann::ordered_json to_ordered_json(py::handle value, const std::string& wher
                        std::string(py::str(py::type::handle_of(value).attr("__name__"))));
 }
 
-py::object to_python(const nlohmann::ordered_json& value) {
+namespace {
+
+// One walk for both JSON types: parameters keep their order, notebooks sort their keys.
+template <typename Json>
+py::object json_to_python(const Json& value) {
   switch (value.type()) {
-    case nlohmann::ordered_json::value_t::null:
+    case Json::value_t::null:
       return py::none();
-    case nlohmann::ordered_json::value_t::boolean:
-      return py::bool_(value.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer:
-      return py::int_(value.get<std::int64_t>());
-    case nlohmann::ordered_json::value_t::number_unsigned:
-      return py::int_(value.get<std::uint64_t>());
-    case nlohmann::ordered_json::value_t::number_float:
-      return py::float_(value.get<double>());
-    case nlohmann::ordered_json::value_t::string:
-      return py::str(value.get_ref<const std::string&>());
-    case nlohmann::ordered_json::value_t::array: {
+    case Json::value_t::boolean:
+      return py::bool_(value.template get<bool>());
+    case Json::value_t::number_integer:
+      return py::int_(value.template get<std::int64_t>());
+    case Json::value_t::number_unsigned:
+      return py::int_(value.template get<std::uint64_t>());
+    case Json::value_t::number_float:
+      return py::float_(value.template get<double>());
+    case Json::value_t::string:
+      return py::str(value.template get_ref<const std::string&>());
+    case Json::value_t::array: {
       py::list out;
-      for (const auto& item : value) out.append(to_python(item));
+      for (const auto& item : value) out.append(json_to_python(item));
       return std::move(out);
     }
-    case nlohmann::ordered_json::value_t::object: {
+    case Json::value_t::object: {
       py::dict out;
-      for (const auto& [key, item] : value.items()) out[py::str(key)] = to_python(item);
+      for (const auto& [key, item] : value.items()) out[py::str(key)] = json_to_python(item);
       return std::move(out);
     }
     default:
       throw py::type_error("JSON value with no Python counterpart");
   }
+}
+
+}  // namespace
+
+py::object to_python(const nlohmann::ordered_json& value) {
+  return json_to_python(value);
+}
+
+py::object to_python(const nlohmann::json& value) {
+  return json_to_python(value);
 }
 
 }  // namespace nbexec::python

@@ -11,5 +11,6 @@ nlohmann::ordered_json to_ordered_json(pybind11::handle value, const std::string
 
 // The reverse: JSON to Python objects (NaN and infinities stay floats, key order kept).
 pybind11::object to_python(const nlohmann::ordered_json& value);
+pybind11::object to_python(const nlohmann::json& value);
 
 }  // namespace nbexec::python

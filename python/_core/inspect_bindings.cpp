@@ -2,8 +2,7 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 
-#include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/inspect.hpp>
 
 #include <string>
 
@@ -12,24 +11,26 @@ namespace py = pybind11;
 namespace nbexec::python {
 namespace {
 
-py::dict parameter_to_python(const params::ParameterInfo& info) {
+py::dict parameter_to_python(const ParameterInfo& info) {
   py::dict out;
   out["name"] = info.name;
   out["inferred_type_name"] = info.inferred_type_name;
   out["default"] = info.default_text;
   out["help"] = info.help;
-  out["kind"] = std::string(params::value_kind_name(info.kind()));
-  out["declared_kind"] = std::string(params::value_kind_name(info.declared_kind));
-  out["default_kind"] = std::string(params::value_kind_name(info.default_kind));
+  out["kind"] = std::string(value_kind_name(info.kind()));
+  out["declared_kind"] = std::string(value_kind_name(info.declared_kind));
+  out["default_kind"] = std::string(value_kind_name(info.default_kind));
   out["nullable"] = info.nullable;
   if (info.default_value) out["default_value"] = to_python(*info.default_value);
   return out;
 }
 
-params::NotebookParameters inspect_text(const std::string& text, const std::string& kernel_name,
-                                        const std::string& language) {
-  const auto nb = notebook::parse_notebook_text(text, "<string>");
-  return params::inspect_notebook_parameters(nb, kernel_name, language);
+Inspection inspect_text(const std::string& text, const std::string& kernel_name,
+                        const std::string& language, const std::string& title = {}) {
+  InspectOptions options;
+  options.kernel_name = kernel_name;
+  options.language = language;
+  return inspect_notebook_text(text, options, title);
 }
 
 }  // namespace
@@ -38,7 +39,7 @@ void bind_inspect(py::module_& m) {
   m.def(
       "inspect_notebook_text",
       [](const std::string& text, const std::string& kernel_name, const std::string& language) {
-        const auto found = inspect_text(text, kernel_name, language);
+        const auto found = inspect_text(text, kernel_name, language).parameters;
         py::list parameters;
         for (const auto& info : found.parameters) parameters.append(parameter_to_python(info));
         py::dict out;
@@ -55,14 +56,13 @@ void bind_inspect(py::module_& m) {
       "'warnings', 'parameters': [{name, inferred_type_name, default, help, kind, "
       "declared_kind, default_kind, nullable, default_value (when known)}]}.");
   m.def(
-      "parameters_json_schema_text",
+      "parameters_json_schema",
       [](const std::string& text, const std::string& kernel_name, const std::string& language,
          const std::string& title) {
-        const auto found = inspect_text(text, kernel_name, language);
-        return params::parameters_json_schema(found, title).dump(2);
+        return to_python(inspect_text(text, kernel_name, language, title).schema);
       },
       py::arg("text"), py::arg("kernel_name") = "", py::arg("language") = "", py::arg("title") = "",
-      "A JSON Schema (draft 2020-12) of the notebook's parameters, as JSON text.");
+      "A JSON Schema (draft 2020-12) of the notebook's parameters, as a dict.");
 }
 
 }  // namespace nbexec::python

@@ -3,7 +3,7 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 
-#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/parameters.hpp>
 
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>

@@ -3,9 +3,7 @@
 #include "convert.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/params/sources/sources.hpp>
-#include <nbexec/params/translate/render.hpp>
-#include <nbexec/params/translate/translator.hpp>
+#include <nbexec/parameters.hpp>
 
 #include <memory>
 #include <string>

@@ -1,11 +1,13 @@
 """Type stubs for nbexec._core, the C++ core (internal: use the nbexec package)."""
 
+import builtins
+import enum
 import os
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 __version__: str
 
-class Error(RuntimeError): ...
+class Error(builtins.RuntimeError): ...
 class UsageError(Error): ...
 class NotebookError(Error): ...
 class ParameterError(Error): ...
@@ -13,35 +15,79 @@ class ProtocolError(Error): ...
 class KernelError(Error): ...
 class KernelNotFoundError(KernelError): ...
 class KernelDiedError(KernelError): ...
-class TimeoutError(Error): ...
+class TimeoutError(Error, builtins.TimeoutError): ...
+
+# run_bindings.cpp
+class ParameterCheck(enum.Enum):
+    strict = ...
+    warn_unknown = ...
+    off = ...
+
+class RunOptions:
+    input_path: os.PathLike[str]
+    output_path: os.PathLike[str]
+    parameters: dict[str, Any]
+    kernel_name: str
+    language: str
+    cwd: Optional[os.PathLike[str]]
+    start_timeout: float
+    execution_timeout: Optional[float]
+    interrupt_on_timeout: bool
+    request_save_on_cell_execute: bool
+    autosave_cell_every: float
+    transport: str
+    allow_errors: bool
+    report_mode: bool
+    parameter_check: ParameterCheck
+    prepare_only: bool
+    env_prefix: Optional[os.PathLike[str]]
+    def __init__(self) -> None: ...
+
+class CellFailure:
+    @property
+    def cell_index(self) -> int: ...
+    @property
+    def exec_count(self) -> Optional[int]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def ename(self) -> str: ...
+    @property
+    def evalue(self) -> str: ...
+    @property
+    def traceback(self) -> list[str]: ...
+
+class RunResult:
+    @property
+    def notebook(self) -> dict[str, Any]: ...
+    @property
+    def input_path(self) -> os.PathLike[str]: ...
+    @property
+    def output_path(self) -> os.PathLike[str]: ...
+    @property
+    def failure(self) -> Optional[CellFailure]: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def timed_out_cells(self) -> list[int]: ...
+    @property
+    def cells_executed(self) -> int: ...
+    @property
+    def saves(self) -> int: ...
+    @property
+    def bytes_written(self) -> int: ...
 
 def run(
-    input_path: str,
-    output_path: str,
-    parameters: Optional[Mapping[str, Any]],
-    kernel_name: str,
-    language: str,
-    cwd: Optional[str],
-    start_timeout: float,
-    execution_timeout: Optional[float],
-    allow_errors: bool,
-    report_mode: bool,
-    prepare_only: bool,
-    log_output: bool,
-    env_prefix: Optional[str],
-    log: Optional[Callable[[str, str], Any]],
-    output: Optional[Callable[[int, str], Any]],
-    parameter_check: str = "strict",
-    request_save_on_cell_execute: bool = True,
-    autosave_cell_every: float = 30.0,
-    interrupt_on_timeout: bool = False,
-    event: Optional[Callable[[str], Any]] = None,
+    options: RunOptions,
+    log: Optional[Callable[[str, str], Any]] = None,
+    output: Optional[Callable[[int, dict[str, Any]], Any]] = None,
+    event: Optional[Callable[[dict[str, Any]], Any]] = None,
     event_kinds: Sequence[str] = [],
-) -> dict[str, Any]:
+) -> RunResult:
     """Load, parameterize, execute and save a notebook; the GIL is released while the kernel
-    runs. Returns {'notebook': json text, 'failure': dict | None, 'cancelled': bool,
-    'timed_out_cells': list[int]}."""
+    runs."""
 
+# module.cpp
 def roundtrip_notebook_text(text: str) -> str: ...
 def validate_notebook_text(text: str) -> list[tuple[str, str]]: ...
 def validate_roundtrip_notebook_text(text: str) -> tuple[list[tuple[str, str]], Optional[str]]: ...
@@ -58,9 +104,9 @@ def translator_names() -> list[str]: ...
 
 # inspect_bindings.cpp
 def inspect_notebook_text(text: str, kernel_name: str = "", language: str = "") -> dict[str, Any]: ...
-def parameters_json_schema_text(
+def parameters_json_schema(
     text: str, kernel_name: str = "", language: str = "", title: str = ""
-) -> str: ...
+) -> dict[str, Any]: ...
 
 # check_bindings.cpp
 def check_parameters_text(

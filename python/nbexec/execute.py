@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -16,6 +14,7 @@ from nbexec import _core, remote
 from nbexec.exceptions import ExecutionError
 from nbexec.exceptions import TimeoutError as _TimeoutError
 from nbexec.progress import ProgressBar, ProgressBarSpec, check_spec
+from nbexec.staging import Staging, stage_paths
 
 logger = logging.getLogger("nbexec")
 
@@ -32,13 +31,14 @@ _PAPERMILL_ENGINES = (None, "", "nbclient")
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _as_notebook(text: str):
-    """An nbformat NotebookNode when nbformat is installed (papermill returns one), else a dict."""
+def _as_notebook(nb: dict):
+    """An nbformat NotebookNode when nbformat is installed (papermill returns one), else the
+    dict itself."""
     try:
         import nbformat
     except ImportError:
-        return json.loads(text)
-    return nbformat.reads(text, as_version=4)
+        return nb
+    return nbformat.from_dict(nb)
 
 
 def _stream_text(output: dict) -> str:
@@ -104,91 +104,6 @@ class _StreamFiles:
     def close(self) -> None:
         for handle in self._opened:
             handle.close()
-
-
-class _Staging:
-    """Where the core reads and writes when a path is not a plain local file: a remote input
-    or output, or an input given as a notebook object. The core works on local files in a
-    temporary folder; every save of the output is published to its real place, with
-    ``metadata.papermill.input_path``/``output_path`` naming the real paths, as papermill
-    records them."""
-
-    def __init__(self):
-        self.folder: Optional[str] = None
-        self.local_input: Optional[str] = None
-        self.local_output: Optional[str] = None
-        self.recorded_input: Optional[str] = None
-        self.recorded_output: Optional[str] = None
-        self.target: Optional[str] = None
-        self._published: Optional[tuple[int, int, int]] = None
-
-    def temp_folder(self) -> str:
-        if self.folder is None:
-            self.folder = tempfile.mkdtemp(prefix="nbexec-")
-        return self.folder
-
-    @property
-    def active(self) -> bool:
-        return self.folder is not None
-
-    def patch(self, text: str) -> str:
-        """The notebook text with the real paths in metadata.papermill."""
-        nb = json.loads(text)
-        papermill = nb.get("metadata", {}).get("papermill")
-        if not isinstance(papermill, dict):
-            return text
-        papermill["input_path"] = self.recorded_input
-        papermill["output_path"] = self.recorded_output
-        return _core.roundtrip_notebook_text(json.dumps(nb, ensure_ascii=False))
-
-    def publish(self) -> None:
-        """Copies the local output to its target if it changed since the last copy."""
-        if not self.target or not self.local_output or not os.path.exists(self.local_output):
-            return
-        stat = os.stat(self.local_output)
-        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if key == self._published:
-            return
-        with open(self.local_output, encoding="utf-8") as handle:
-            text = self.patch(handle.read())
-        remote.write_text(self.target, text)
-        self._published = key
-
-    def publish_on_save(self) -> None:
-        """Called on every save of the run: a failed upload is retried at the next save and at
-        the end, where a failure raises."""
-        try:
-            self.publish()
-        except Exception as error:  # noqa: BLE001 - logged, retried at the end
-            logger.warning("could not write %s (retried at the next save): %s", self.target, error)
-
-    def unstage_message(self, message: str) -> str:
-        """An error message naming the real paths instead of the temporary ones."""
-        for local, real in ((self.local_input, self.recorded_input),
-                            (self.local_output, self.recorded_output)):
-            if local and real:
-                message = message.replace(local, real)
-        return message
-
-    def cleanup(self) -> None:
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _fill(path: str, parameters: Optional[Mapping[str, Any]], what: str) -> str:
-    return _core.parameterize_path(path, dict(parameters or {}), what)
-
-
-def _stage_input(stage: _Staging, input_path, parameters) -> None:
-    if isinstance(input_path, Mapping):
-        stage.local_input = os.path.join(stage.temp_folder(), "input.ipynb")
-        with open(stage.local_input, "w", encoding="utf-8") as handle:
-            json.dump(input_path, handle, ensure_ascii=False)
-        stage.recorded_input = None  # papermill records the object itself; nbexec writes null
-        return
-    url = _fill(input_path, parameters, "input path")
-    stage.recorded_input = url
-    stage.local_input = remote.download(url, stage.temp_folder())
 
 
 def _read_parameters(parameters) -> Optional[dict[str, Any]]:
@@ -297,37 +212,17 @@ def execute_notebook(
     if autosave_cell_every < 0:
         raise ValueError("autosave_cell_every must be >= 0")
 
-    stage = _Staging()
+    stage: Optional[Staging] = None
     streams: Optional[_StreamFiles] = None
     bar: Optional[ProgressBar] = None
     completed = False
     try:
         params = _read_parameters(parameters)
-        if isinstance(input_path, Mapping) or remote.is_remote(input_path):
-            _stage_input(stage, input_path, params)
-            core_input = stage.local_input
-        else:
-            core_input = remote.local_path(input_path)
-        out = os.fspath(output_path) if output_path else ""
-        stage.recorded_output = out or None
-        if out and out != "-" and (stage.active or remote.is_remote(out)):
-            filled = _fill(out, params, "output path")
-            stage.target = filled if remote.is_remote(filled) else remote.local_path(filled)
-            stage.recorded_output = filled
-            name = os.path.basename(filled.rstrip("/")) or "output.ipynb"
-            stage.local_output = os.path.join(stage.temp_folder(), "out", name)
-            os.makedirs(os.path.dirname(stage.local_output))
-            if stage.recorded_input is None and not isinstance(input_path, Mapping):
-                stage.recorded_input = _fill(os.fspath(input_path), params, "input path")
-            core_output = stage.local_output
-        else:
-            core_output = remote.local_path(out) if out else ""
-
+        stage, core_input, core_output = stage_paths(input_path, output_path, params)
         streams = _StreamFiles(stdout_file, stderr_file)
         bar = ProgressBar.create(progress_bar) if not prepare_only else None
 
-        def on_output(index: int, output_json: str) -> None:
-            output = json.loads(output_json)
+        def on_output(index: int, output: dict) -> None:
             if log_output:
                 _log_output(output)
             streams.write(output)
@@ -338,38 +233,25 @@ def execute_notebook(
         if stage.target:
             kinds.add("save")
 
-        def on_event(event_json: str) -> None:
-            event = json.loads(event_json)
+        def on_event(event: dict) -> None:
             if event.get("event") == "save":
                 stage.publish_on_save()
             elif bar is not None:
                 bar.event(event)
 
+        options = _run_options(core_input, core_output, params, kernel_name=kernel_name,
+                               language=language, cwd=cwd, start_timeout=start_timeout,
+                               execution_timeout=execution_timeout, allow_errors=allow_errors,
+                               report_mode=report_mode, prepare_only=prepare_only,
+                               check_parameters=check_parameters,
+                               allow_unknown_parameters=allow_unknown_parameters,
+                               request_save_on_cell_execute=request_save_on_cell_execute,
+                               autosave_cell_every=autosave_cell_every,
+                               interrupt_on_timeout=interrupt_on_timeout)
         try:
-            result = _core.run(
-                input_path=core_input,
-                output_path=core_output,
-                parameters=params if params else None,
-                kernel_name=kernel_name or "",
-                language=language or "",
-                cwd=os.fspath(cwd) if cwd is not None else None,
-                start_timeout=float(start_timeout),
-                execution_timeout=float(execution_timeout) if execution_timeout else None,
-                allow_errors=allow_errors,
-                report_mode=report_mode,
-                prepare_only=prepare_only,
-                log_output=log_output,
-                env_prefix=sys.prefix,
-                log=_log,
-                output=on_output if (log_output or streams) else None,
-                parameter_check=("off" if not check_parameters
-                                 else "warn_unknown" if allow_unknown_parameters else "strict"),
-                request_save_on_cell_execute=request_save_on_cell_execute,
-                autosave_cell_every=float(autosave_cell_every),
-                interrupt_on_timeout=interrupt_on_timeout,
-                event=on_event if kinds else None,
-                event_kinds=sorted(kinds),
-            )
+            result = _core.run(options, log=_log,
+                               output=on_output if (log_output or streams) else None,
+                               event=on_event if kinds else None, event_kinds=sorted(kinds))
         except _core.Error as error:
             if not stage.active:
                 raise
@@ -380,25 +262,55 @@ def execute_notebook(
         finally:
             # Every way the run ends publishes the last save; a failure to do so raises.
             stage.publish()
-        completed = not (result["cancelled"] or result["failure"] or result["timed_out_cells"])
+        completed = not (result.cancelled or result.failure or result.timed_out_cells)
     finally:
         if bar is not None:
             bar.close(completed=completed)
         if streams is not None:
             streams.close()
-        stage.cleanup()
+        if stage is not None:
+            stage.cleanup()
 
-    if result["cancelled"]:
+    if result.cancelled:
         raise KeyboardInterrupt("nbexec: run interrupted; the output notebook was saved")
-    failure = result["failure"]
+    failure = result.failure
     if failure is not None:
-        raise ExecutionError(**failure)
-    if result["timed_out_cells"]:
-        cells = ", ".join(str(i) for i in result["timed_out_cells"])
+        raise ExecutionError(failure.cell_index, failure.exec_count, failure.source,
+                             failure.ename, failure.evalue, list(failure.traceback))
+    if result.timed_out_cells:
+        cells = ", ".join(str(i) for i in result.timed_out_cells)
         raise _TimeoutError(f"nbexec: cell(s) {cells} passed execution_timeout and were "
                            "interrupted; the output notebook was saved")
-    text = result["notebook"]
-    return _as_notebook(stage.patch(text) if stage.active else text)
+    nb = result.notebook
+    return _as_notebook(stage.patch_notebook(nb) if stage.active else nb)
+
+
+def _run_options(core_input: str, core_output: str, params: Optional[dict[str, Any]], *,
+                 kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
+                 report_mode, prepare_only, check_parameters, allow_unknown_parameters,
+                 request_save_on_cell_execute, autosave_cell_every,
+                 interrupt_on_timeout) -> "_core.RunOptions":
+    """execute_notebook's keywords as the core's RunOptions."""
+    options = _core.RunOptions()
+    options.input_path = core_input
+    options.output_path = core_output
+    options.parameters = params if params else None
+    options.kernel_name = kernel_name or ""
+    options.language = language or ""
+    options.cwd = os.fspath(cwd) if cwd is not None else None
+    options.start_timeout = float(start_timeout)
+    options.execution_timeout = float(execution_timeout) if execution_timeout else None
+    options.allow_errors = allow_errors
+    options.report_mode = report_mode
+    options.prepare_only = prepare_only
+    options.env_prefix = sys.prefix
+    options.parameter_check = (_core.ParameterCheck.off if not check_parameters
+                               else _core.ParameterCheck.warn_unknown if allow_unknown_parameters
+                               else _core.ParameterCheck.strict)
+    options.request_save_on_cell_execute = request_save_on_cell_execute
+    options.autosave_cell_every = float(autosave_cell_every)
+    options.interrupt_on_timeout = interrupt_on_timeout
+    return options
 
 
 def list_kernelspecs() -> list[dict[str, Any]]:

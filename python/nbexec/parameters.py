@@ -100,8 +100,8 @@ def parameters_schema(
     """A JSON Schema (draft 2020-12) of the notebook's parameters, as ``nbexec inspect --json``
     prints it."""
     path, text = _open(notebook_path, None)
-    return json.loads(_core.parameters_json_schema_text(text, kernel_name or "", language or "",
-                                                        title if title is not None else path))
+    return _core.parameters_json_schema(text, kernel_name or "", language or "",
+                                        title if title is not None else path)
 
 
 def check_parameters(

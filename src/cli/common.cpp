@@ -1,5 +1,5 @@
-#include "cli/commands.hpp"
-#include "cli/event_log.hpp"
+#include "commands.hpp"
+#include "event_log.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -17,6 +17,29 @@ std::optional<std::filesystem::path> executable_env_prefix() {
   return bin.parent_path();
 }
 
+namespace {
+
+// The library says what would help (Remedy); the CLI says it with its own flags.
+std::string flag_hint(Remedy remedy) {
+  switch (remedy) {
+    case Remedy::none:
+      return "";
+    case Remedy::kernel_name:
+      return " (pass -k KERNEL)";
+    case Remedy::start_timeout:
+      return " (--start-timeout)";
+    case Remedy::execution_timeout:
+      return " (--execution-timeout)";
+    case Remedy::allow_unknown_parameters:
+      return " (--allow-unknown-parameters makes unknown names a warning)";
+    case Remedy::working_directory:
+      return " (--cwd)";
+  }
+  return "";
+}
+
+}  // namespace
+
 int report_error(const std::exception& error) {
   const auto* known = dynamic_cast<const Error*>(&error);
   const int code = known ? exit_code_for(*known) : exit_code::internal;
@@ -33,7 +56,7 @@ int report_error(const std::exception& error) {
     return code;
   }
   if (known) {
-    std::cerr << "nbexec: error: " << known->what() << "\n";
+    std::cerr << "nbexec: error: " << known->what() << flag_hint(known->remedy()) << "\n";
   } else {
     std::cerr << "nbexec: internal error: " << error.what() << "\n";
   }

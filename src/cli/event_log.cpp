@@ -1,4 +1,4 @@
-#include "cli/event_log.hpp"
+#include "event_log.hpp"
 
 #include <chrono>
 

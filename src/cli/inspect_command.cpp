@@ -1,10 +1,8 @@
-#include "cli/commands.hpp"
-#include "cli/notebook_help.hpp"
-#include "cli/parameter_options.hpp"
+#include "commands.hpp"
+#include "notebook_help.hpp"
+#include "parameter_options.hpp"
 
-#include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect/inspect.hpp>
-#include <nbexec/params/path/path_template.hpp>
+#include <nbexec/inspect.hpp>
 
 #include <iostream>
 #include <memory>
@@ -21,19 +19,18 @@ struct InspectArgs {
 };
 
 int inspect(const InspectArgs& args) {
-  const params::Parameters given = merge_parameter_args(args.parameters, args.notebook, "");
-  const std::string path = params::parameterize_path(
-      args.notebook, given, params::make_builtin_parameters(), "notebook path");
-  const notebook::Notebook nb = notebook::load_notebook(path);
-  const params::NotebookParameters found =
-      params::inspect_notebook_parameters(nb, args.kernel, args.language);
-  for (const auto& warning : found.warnings) {
-    std::cerr << "nbexec: warning: " << path << ": " << warning << "\n";
+  InspectOptions options;
+  options.parameters = merge_parameter_args(args.parameters, args.notebook, "");
+  options.kernel_name = args.kernel;
+  options.language = args.language;
+  const Inspection found = inspect_notebook(args.notebook, options);
+  for (const auto& warning : found.parameters.warnings) {
+    std::cerr << "nbexec: warning: " << found.path << ": " << warning << "\n";
   }
   if (args.json) {
-    std::cout << params::parameters_json_schema(found, path).dump(2) << "\n";
+    std::cout << found.schema.dump(2) << "\n";
   } else {
-    print_parameter_table(found, std::cout);
+    print_parameter_table(found.parameters, std::cout);
   }
   return 0;
 }

@@ -1,6 +1,6 @@
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
-#include <nbexec/kernel/kernelspec.hpp>
+#include <nbexec/kernelspecs.hpp>
 
 #include <iomanip>
 #include <iostream>
@@ -14,10 +14,9 @@ Action add_kernelspecs_command(CLI::App& app) {
   auto show_path = std::make_shared<bool>(false);
   command->add_flag("--search-path", *show_path, "Also print the folders searched, in order");
   return [show_path]() {
-    kernel::SearchOptions search;
-    search.env_prefix = executable_env_prefix();
-    auto path = kernel::kernelspec_search_path(search);
-    auto specs = kernel::list_kernelspecs(path);
+    const KernelSpecListing listing = list_kernelspecs(executable_env_prefix());
+    const auto& specs = listing.kernels;
+    const auto& path = listing.search_path;
     std::cout << std::left << std::setw(20) << "NAME" << std::setw(14) << "LANGUAGE"
               << "PATH\n";
     for (const auto& spec : specs) {

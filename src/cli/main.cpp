@@ -1,5 +1,5 @@
-#include "cli/commands.hpp"
-#include "cli/event_log.hpp"
+#include "commands.hpp"
+#include "event_log.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/version.hpp>

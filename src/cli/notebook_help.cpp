@@ -1,4 +1,4 @@
-#include "cli/notebook_help.hpp"
+#include "notebook_help.hpp"
 
 #include <algorithm>
 #include <ostream>

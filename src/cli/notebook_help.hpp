@@ -1,6 +1,6 @@
 #pragma once
 
-#include <nbexec/params/inspect/inspect.hpp>
+#include <nbexec/inspect.hpp>
 
 #include <iosfwd>
 #include <string>

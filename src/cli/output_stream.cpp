@@ -1,6 +1,4 @@
-#include "cli/output_stream.hpp"
-
-#include "core/json_fields.hpp"
+#include "output_stream.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -12,6 +10,12 @@ namespace nbexec::cli {
 namespace {
 
 using json = nlohmann::json;
+
+// A string field of a kernel output, "" when absent or not a string (kernels send anything).
+std::string text_field(const json& output, const char* key) {
+  const auto found = output.find(key);
+  return found != output.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
 
 // nbformat allows multiline text as a list of strings; papermill joins them.
 std::string joined(const json& text) {
@@ -75,7 +79,7 @@ void CellOutputStream::to_file(std::ofstream* file, bool file_is_stdout, const s
 }
 
 void CellOutputStream::on_output(std::size_t, const json& output) {
-  const std::string type = nbexec::detail::string_field(output, "output_type");
+  const std::string type = text_field(output, "output_type");
   auto to_stdout = [this](const std::string& text) {
     if (routing_.notebook_on_stdout) {
       console_.err(text);
@@ -84,12 +88,12 @@ void CellOutputStream::on_output(std::size_t, const json& output) {
     }
   };
   if (type == "stream") {
-    const auto text_field = output.find("text");  // found by reference: streams can be large
-    const std::string text = text_field == output.end() ? std::string() : joined(*text_field);
-    if (nbexec::detail::string_field(output, "name") == "stderr") {
+    const auto stream_text = output.find("text");  // found by reference: streams can be large
+    const std::string text = stream_text == output.end() ? std::string() : joined(*stream_text);
+    if (text_field(output, "name") == "stderr") {
       if (routing_.log_output) console_.err(text);
       to_file(stderr_file_.get(), routing_.stderr_file == "-", text);
-    } else if (nbexec::detail::string_field(output, "name") == "stdout") {
+    } else if (text_field(output, "name") == "stdout") {
       if (routing_.log_output) to_stdout(text);
       to_file(stdout_file_.get(), routing_.stdout_file == "-", text);
     }
@@ -97,8 +101,7 @@ void CellOutputStream::on_output(std::size_t, const json& output) {
   }
   if (!routing_.log_output) return;
   if (type == "error") {
-    console_.line(nbexec::detail::string_field(output, "ename") + ": " +
-                  nbexec::detail::string_field(output, "evalue"));
+    console_.line(text_field(output, "ename") + ": " + text_field(output, "evalue"));
     return;
   }
   const auto data = output.find("data");

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/console.hpp"
+#include "console.hpp"
 
 #include <nbexec/run_events.hpp>
 

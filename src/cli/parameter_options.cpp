@@ -1,4 +1,4 @@
-#include "cli/parameter_options.hpp"
+#include "parameter_options.hpp"
 
 namespace nbexec::cli {
 

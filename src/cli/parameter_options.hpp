@@ -1,7 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nbexec/params/sources/sources.hpp>
+#include <nbexec/parameters.hpp>
 
 #include <string>
 #include <utility>

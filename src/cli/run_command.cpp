@@ -1,16 +1,14 @@
-#include "cli/commands.hpp"
-#include "cli/console.hpp"
-#include "cli/event_log.hpp"
-#include "cli/notebook_help.hpp"
-#include "cli/output_stream.hpp"
-#include "cli/parameter_options.hpp"
-#include "cli/progress_bar.hpp"
-#include "cli/signals.hpp"
+#include "commands.hpp"
+#include "console.hpp"
+#include "event_log.hpp"
+#include "notebook_help.hpp"
+#include "output_stream.hpp"
+#include "parameter_options.hpp"
+#include "progress_bar.hpp"
+#include "signals.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/notebook/read.hpp>
-#include <nbexec/params/inspect/inspect.hpp>
-#include <nbexec/params/path/path_template.hpp>
+#include <nbexec/inspect.hpp>
 #include <nbexec/run.hpp>
 #include <nbexec/version.hpp>
 
@@ -73,9 +71,9 @@ bool is_cell_line(const std::string& line) {
   return line.rfind("Executing cell ", 0) == 0;
 }
 
-void print_failure(Console& console, const execute::CellFailure& failure) {
+void print_failure(Console& console, const ExecutionError& failure) {
   std::string text = "nbexec: error: cell " + std::to_string(failure.cell_index);
-  if (failure.execution_count) text += " (In [" + std::to_string(*failure.execution_count) + "])";
+  if (failure.exec_count) text += " (In [" + std::to_string(*failure.exec_count) + "])";
   text += " raised " + failure.ename + ": " + failure.evalue + "\n";
   for (const auto& line : failure.traceback) text += strip_ansi(line) + "\n";
   console.err(text);
@@ -84,12 +82,13 @@ void print_failure(Console& console, const execute::CellFailure& failure) {
 // papermill's --help-notebook: the parameters of INPUT (its path filled in from the
 // parameters), nothing executed.
 int help_notebook(const RunArgs& args, const params::Parameters& parameters) {
-  const std::string path = params::parameterize_path(
-      args.input, parameters, params::make_builtin_parameters(), "input path");
-  const notebook::Notebook nb = notebook::load_notebook(path);
-  const auto found = params::inspect_notebook_parameters(nb, args.kernel, args.language);
+  InspectOptions options;
+  options.parameters = parameters;
+  options.kernel_name = args.kernel;
+  options.language = args.language;
+  const Inspection found = inspect_notebook(args.input, options);
   std::cout << "Usage: nbexec run [OPTIONS] INPUT [OUTPUT]\n";
-  return print_notebook_help(args.input, found, std::cout);
+  return print_notebook_help(args.input, found.parameters, std::cout);
 }
 
 RunOptions run_options(const RunArgs& args, params::Parameters parameters) {

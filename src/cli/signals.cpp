@@ -1,4 +1,4 @@
-#include "cli/signals.hpp"
+#include "signals.hpp"
 
 #include <csignal>
 

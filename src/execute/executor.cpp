@@ -156,7 +156,7 @@ class CellRun {
         auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now());
         if (left <= milliseconds::zero()) {
           if (timed_out_ || !options_.interrupt_on_timeout || !options_.interrupt) {
-            throw TimeoutError(deadline_message());
+            throw TimeoutError(deadline_message(), Remedy::execution_timeout);
           }
           // nbclient's interrupt_on_timeout: interrupt, keep the outputs the interrupt
           // produces (KeyboardInterrupt), and go on once the kernel is idle again.
@@ -216,8 +216,7 @@ class CellRun {
              std::to_string(options_.interrupt_grace.count() / 1000) +
              " s of being interrupted after its " + seconds.str() + " s deadline";
     }
-    return "cell " + std::to_string(index_) + " did not finish within " + seconds.str() +
-           " s (--execution-timeout)";
+    return "cell " + std::to_string(index_) + " did not finish within " + seconds.str() + " s";
   }
 
   notebook::Notebook& nb_;
@@ -229,24 +228,22 @@ class CellRun {
   bool timed_out_ = false;
 };
 
-CellFailure failure_from(const json& cell, std::size_t index, const json& reply) {
-  CellFailure failure;
-  failure.cell_index = index;
-  failure.execution_count = as_count(nbexec::detail::any_field(cell, "execution_count"));
-  failure.source = notebook::cell_source(cell);
-  failure.ename = nbexec::detail::string_field(reply, "ename");
-  failure.evalue = nbexec::detail::string_field(reply, "evalue");
-  failure.traceback = as_strings(nbexec::detail::any_field(reply, "traceback", json::array()));
+ExecutionError failure_from(const json& cell, std::size_t index, const json& reply) {
+  std::string ename = nbexec::detail::string_field(reply, "ename");
+  std::string evalue = nbexec::detail::string_field(reply, "evalue");
+  auto traceback = as_strings(nbexec::detail::any_field(reply, "traceback", json::array()));
   // Some kernels put the details only in the error output, not in the reply.
-  if (failure.ename.empty()) {
+  if (ename.empty()) {
     for (const auto& output : nbexec::detail::any_field(cell, "outputs", json::array())) {
       if (nbexec::detail::string_field(output, "output_type") != "error") continue;
-      failure.ename = nbexec::detail::string_field(output, "ename");
-      failure.evalue = nbexec::detail::string_field(output, "evalue");
-      failure.traceback = as_strings(nbexec::detail::any_field(output, "traceback", json::array()));
+      ename = nbexec::detail::string_field(output, "ename");
+      evalue = nbexec::detail::string_field(output, "evalue");
+      traceback = as_strings(nbexec::detail::any_field(output, "traceback", json::array()));
     }
   }
-  return failure;
+  return ExecutionError(index, as_count(nbexec::detail::any_field(cell, "execution_count")),
+                        notebook::cell_source(cell), std::move(ename), std::move(evalue),
+                        std::move(traceback));
 }
 
 }  // namespace
@@ -333,7 +330,7 @@ ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnectio
       cell_end(index, CellOutcome::errored);
       continue;
     }
-    CellFailure failure = failure_from(cells[index], index, reply);
+    ExecutionError failure = failure_from(cells[index], index, reply);
     cell_end(index, CellOutcome::failed);
     if (is_clean_system_exit(failure.ename, failure.evalue)) {
       result.stopped_by_system_exit = true;

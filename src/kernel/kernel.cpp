@@ -177,10 +177,10 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
     auto now = Clock::now();
     if (now >= deadline) {
       throw TimeoutError("kernel '" + spec.name + "' did not " +
-                         (replied ? "publish on iopub" : "answer kernel_info_request") +
-                         " within " + format_duration(configured) +
-                         " (--start-timeout). Command: " + join_argv(argv) + "." +
-                         quote_tail(process->stderr_tail()));
+                             (replied ? "publish on iopub" : "answer kernel_info_request") +
+                             " within " + format_duration(configured) + ". Command: " +
+                             join_argv(argv) + "." + quote_tail(process->stderr_tail()),
+                         Remedy::start_timeout);
     }
     auto wait = std::min<Clock::duration>(50ms, deadline - now);
     auto incoming = connection->receive(std::chrono::ceil<std::chrono::milliseconds>(wait));

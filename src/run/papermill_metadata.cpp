@@ -124,9 +124,8 @@ void papermill_notebook_complete(notebook::Notebook& nb, wall_clock::time_point 
   }
 }
 
-void insert_error_cells(notebook::Notebook& nb, const execute::CellFailure& failure) {
-  const std::string count =
-      failure.execution_count ? std::to_string(*failure.execution_count) : "None";
+void insert_error_cells(notebook::Notebook& nb, const ExecutionError& failure) {
+  const std::string count = failure.exec_count ? std::to_string(*failure.exec_count) : "None";
   json banner = new_markdown_cell(nb, std::string("<span ") + error_style +
                                           ">An Exception was encountered at '<a "
                                           "href=\"#papermill-error-cell\">In [" +

@@ -48,7 +48,7 @@ void papermill_notebook_complete(notebook::Notebook& nb, wall_clock::time_point 
 // raise_for_execution_errors' markers: a banner at the top naming the failing cell's
 // execution count and an anchor just before the failing cell, both tagged
 // papermill-error-cell-tag.
-void insert_error_cells(notebook::Notebook& nb, const execute::CellFailure& failure);
+void insert_error_cells(notebook::Notebook& nb, const ExecutionError& failure);
 
 // A time as Python's datetime.isoformat() writes an aware UTC time:
 // 2026-11-29T16:50:52.123456+00:00 (no fraction when the microseconds are zero).

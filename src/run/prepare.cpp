@@ -22,8 +22,9 @@ std::string resolve_kernel_name(const RunOptions& options, const notebook::Noteb
   if (!options.kernel_name.empty()) return options.kernel_name;
   std::string name = nb.kernel_name();
   if (name.empty()) {
-    throw UsageError(input_path.string() +
-                     ": the notebook names no kernel (metadata.kernelspec.name); pass -k KERNEL");
+    throw UsageError(
+        input_path.string() + ": the notebook names no kernel (metadata.kernelspec.name)",
+        Remedy::kernel_name);
   }
   return name;
 }
@@ -42,6 +43,7 @@ void check_supplied_parameters(const RunOptions& options, const notebook::Notebo
     return;
   }
   std::string errors;
+  bool any_unknown = false;
   for (const auto& problem : params::check_parameters(options.parameters, declared)) {
     const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
     // Lines the grammar could not read may hold the definition: an unknown name is then
@@ -53,13 +55,12 @@ void check_supplied_parameters(const RunOptions& options, const notebook::Notebo
       if (unknown) reporter.log(LogLevel::warning, problem.message);
     } else {
       errors += (errors.empty() ? "" : "; ") + problem.message;
+      any_unknown = any_unknown || unknown;
     }
   }
   if (!errors.empty()) {
-    throw ParameterError(prepared.input_path.string() + ": " + errors +
-                         (errors.find("unknown parameter") != std::string::npos
-                              ? " (--allow-unknown-parameters makes unknown names a warning)"
-                              : ""));
+    throw ParameterError(prepared.input_path.string() + ": " + errors,
+                         any_unknown ? Remedy::allow_unknown_parameters : Remedy::none);
   }
 }
 

@@ -80,9 +80,10 @@ class Runner {
     if (options_.cwd) {
       std::error_code error;
       if (!std::filesystem::is_directory(*options_.cwd, error)) {
-        throw UsageError("--cwd " + options_.cwd->string() + ": " +
-                         (std::filesystem::exists(*options_.cwd, error) ? "not a directory"
-                                                                        : "no such directory"));
+        throw UsageError("working directory " + options_.cwd->string() + ": " +
+                             (std::filesystem::exists(*options_.cwd, error) ? "not a directory"
+                                                                            : "no such directory"),
+                         Remedy::working_directory);
       }
     }
     started_ = run_detail::wall_clock::now();
@@ -143,8 +144,7 @@ class Runner {
     exec.interrupt = [this] {
       reporter_.log(LogLevel::warning, "cell " + std::to_string(current_cell_) + " passed its " +
                                            seconds_text(*options_.execution_timeout) +
-                                           " s deadline: interrupting it and going on "
-                                           "(--interrupt-on-timeout)");
+                                           " s deadline: interrupting it and going on");
       kernel_->interrupt();
     };
     exec.on_cell_start = [this, &nb](std::size_t index, const json&, bool runs) {
@@ -259,7 +259,7 @@ RunResult run_notebook(const RunOptions& options) {
                "cell " + std::to_string(result.failure->cell_index) + " raised " +
                    result.failure->ename + ": " + result.failure->evalue);
   } else if (!result.timed_out_cells.empty()) {
-    report_end("timeout", exit_code::timeout, "a cell passed --execution-timeout");
+    report_end("timeout", exit_code::timeout, "a cell passed its execution timeout");
   } else {
     report_end("completed", exit_code::success, "");
   }

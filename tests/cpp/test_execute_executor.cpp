@@ -177,7 +177,7 @@ TEST_CASE("the first error stops the run unless errors are allowed", "[execute]"
     auto result = execute::execute_notebook(nb, kernel, {});
     REQUIRE(result.failure);
     CHECK(result.failure->cell_index == 1);
-    CHECK(result.failure->execution_count == 2);
+    CHECK(result.failure->exec_count == 2);
     CHECK(result.failure->ename == "ValueError");
     CHECK(result.failure->evalue == "bad");
     CHECK(result.failure->source == "raise ValueError('bad')");

@@ -196,9 +196,7 @@ TEST_CASE("notebook_complete: end, duration, and pending cells before a failure 
 
 TEST_CASE("raise_for_execution_errors' banner and anchor cells", "[papermill]") {
   auto nb = notebook_of(json::array({markdown("m"), code("1"), markdown("n"), code("2")}));
-  execute::CellFailure failure;
-  failure.cell_index = 3;
-  failure.execution_count = 2;
+  const ExecutionError failure(3, 2, "", "", "", {});
   insert_error_cells(nb, failure);
   const json& cells = nb.cells();
   REQUIRE(cells.size() == 6);
@@ -218,7 +216,7 @@ TEST_CASE("raise_for_execution_errors' banner and anchor cells", "[papermill]") 
 
   SECTION("no execution count is str(None); before 4.5 cells have no id") {
     auto old = notebook_of(json::array({code("1")}), 4);
-    execute::CellFailure no_count;
+    const ExecutionError no_count(0, std::nullopt, "", "", "", {});
     insert_error_cells(old, no_count);
     CHECK(old.cells()[0]["source"].get<std::string>().find("In [None]") != std::string::npos);
     CHECK_FALSE(old.cells()[0].contains("id"));

@@ -143,7 +143,7 @@ def test_bad_cwd_is_bad_input_and_writes_nothing(run_cli, write_notebook, tmp_pa
     proc = run_cli("run", src, out, "--cwd", cwd)
     assert proc.returncode == 2, proc.stderr
     reason = "no such directory" if kind == "missing" else "not a directory"
-    assert proc.stderr.splitlines()[-1] == f"nbexec: error: --cwd {cwd}: {reason}"
+    assert proc.stderr.splitlines()[-1] == f"nbexec: error: working directory {cwd}: {reason} (--cwd)"
     assert not out.exists()
 
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nbexec/error.hpp>
 #include <nbexec/notebook/notebook.hpp>
 #include <nbexec/protocol/kernel_connection.hpp>
 
@@ -12,16 +13,6 @@
 #include <vector>
 
 namespace nbexec::execute {
-
-// The first cell error that stopped the run (papermill's PapermillExecutionError fields).
-struct CellFailure {
-  std::size_t cell_index = 0;
-  std::optional<int> execution_count;
-  std::string source;
-  std::string ename;
-  std::string evalue;
-  std::vector<std::string> traceback;
-};
 
 // How a cell's turn ended, as reported to on_cell_end.
 enum class CellOutcome {
@@ -61,7 +52,8 @@ struct ExecuteOptions {
 };
 
 struct ExecuteResult {
-  std::optional<CellFailure> failure;
+  // The first cell error that stopped the run (papermill's PapermillExecutionError fields).
+  std::optional<ExecutionError> failure;
   std::size_t cells_executed = 0;
   bool cancelled = false;
   // A cell raised SystemExit with code 0 or none: the run stopped there without a failure,

@@ -1,0 +1,251 @@
+// The facade's run job seen from Python: RunOptions and RunResult as classes, ParameterCheck as
+// an enum, and run() releasing the GIL while the kernel works.
+#include "bindings.hpp"
+#include "convert.hpp"
+
+#include <nbexec/error.hpp>
+#include <nbexec/run.hpp>
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace nbexec::python {
+namespace {
+
+using std::chrono::milliseconds;
+
+milliseconds seconds_to_ms(double seconds, const char* name) {
+  if (!(seconds >= 0)) throw py::value_error(std::string(name) + " must be >= 0");
+  return milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+double ms_to_seconds(milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
+
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return "DEBUG";
+    case LogLevel::info:
+      return "INFO";
+    case LogLevel::warning:
+      return "WARNING";
+    case LogLevel::error:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+// The callbacks a run reports through, held as Python objects; each is called with the GIL.
+struct Callbacks {
+  py::object log;     // log(level_name, line)
+  py::object output;  // output(cell_index, output_dict)
+  py::object event;   // event(event_dict), only for the kinds in `kinds`
+  std::set<std::string> kinds;
+};
+
+// Runs `options` on a worker thread so that this (usually the main) thread can look for
+// signals every 100 ms: Python runs its SIGINT handler only on the main thread, so a
+// KeyboardInterrupt during a silent long cell would otherwise wait for the cell to end.
+RunResult run_with_callbacks(RunOptions options, const Callbacks& callbacks) {
+  // A KeyboardInterrupt (or any pending signal) seen while a callback holds the GIL stops the
+  // run between kernel messages; the notebook is still saved.
+  std::atomic<bool> cancel{false};
+  options.cancel = &cancel;
+  auto check_signals = [&cancel]() {
+    if (PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      cancel.store(true);
+    }
+  };
+  // A callback that raises stops the run the same way (papermill lets an exception in its
+  // output handling end the run); the first such exception is raised once the notebook is
+  // saved. A KeyboardInterrupt raised inside a callback is a cancellation like any other.
+  std::optional<py::error_already_set> callback_error;
+  auto call_back = [&cancel, &check_signals, &callback_error](auto&& call) {
+    py::gil_scoped_acquire gil;
+    try {
+      call();
+    } catch (py::error_already_set& error) {
+      if (!error.matches(PyExc_KeyboardInterrupt) && !callback_error) callback_error = error;
+      cancel.store(true);
+      return;
+    }
+    check_signals();
+  };
+  if (!callbacks.log.is_none()) {
+    options.log = [&](LogLevel level, const std::string& line) {
+      call_back([&] { callbacks.log(level_name(level), line); });
+    };
+  }
+  if (!callbacks.output.is_none()) {
+    options.output = [&](std::size_t index, const nlohmann::json& out) {
+      call_back([&] { callbacks.output(index, to_python(out)); });
+    };
+  }
+  if (!callbacks.event.is_none() && !callbacks.kinds.empty()) {
+    options.on_event = [&](const RunEvent& e) {
+      const auto kind = e.find("event");
+      if (kind == e.end() || !kind->is_string() || !callbacks.kinds.count(kind->get<std::string>()))
+        return;
+      call_back([&] { callbacks.event(to_python(e)); });
+    };
+  }
+
+  RunResult result;
+  std::exception_ptr failure;
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
+  {
+    py::gil_scoped_release release;
+    std::thread worker([&] {
+      try {
+        result = run_notebook(options);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      finished = true;
+      finished_cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!finished) {
+      finished_cv.wait_for(lock, milliseconds(100));
+      if (finished) break;
+      lock.unlock();
+      {
+        py::gil_scoped_acquire gil;
+        check_signals();
+      }
+      lock.lock();
+    }
+    lock.unlock();
+    worker.join();
+  }
+  if (callback_error) throw *callback_error;
+  if (failure) std::rethrow_exception(failure);
+  result.cancelled = result.cancelled || cancel.load();
+  return result;
+}
+
+void bind_options(py::module_& m) {
+  py::enum_<ParameterCheck>(m, "ParameterCheck",
+                            "How supplied parameters are checked against the parameters cell.")
+      .value("strict", ParameterCheck::strict, "unknown names and contradicting types raise")
+      .value("warn_unknown", ParameterCheck::warn_unknown,
+             "unknown names are warnings; types are still checked")
+      .value("off", ParameterCheck::off, "no type check; unknown names are warnings");
+
+  py::class_<RunOptions>(m, "RunOptions", "Everything one papermill-style run needs.")
+      .def(py::init<>())
+      .def_readwrite("input_path", &RunOptions::input_path)
+      .def_readwrite("output_path", &RunOptions::output_path)
+      .def_property(
+          "parameters", [](const RunOptions& o) { return to_python(o.parameters); },
+          [](RunOptions& o, py::handle value) {
+            if (value.is_none()) {
+              o.parameters = params::Parameters::object();
+              return;
+            }
+            if (!py::isinstance<py::dict>(value)) throw py::type_error("parameters must be a dict");
+            o.parameters = to_ordered_json(value, "parameters");
+          })
+      .def_readwrite("kernel_name", &RunOptions::kernel_name)
+      .def_readwrite("language", &RunOptions::language)
+      .def_readwrite("cwd", &RunOptions::cwd)
+      .def_property(
+          "start_timeout", [](const RunOptions& o) { return ms_to_seconds(o.start_timeout); },
+          [](RunOptions& o, double s) { o.start_timeout = seconds_to_ms(s, "start_timeout"); },
+          "seconds")
+      .def_property(
+          "execution_timeout",
+          [](const RunOptions& o) -> std::optional<double> {
+            if (!o.execution_timeout) return std::nullopt;
+            return ms_to_seconds(*o.execution_timeout);
+          },
+          [](RunOptions& o, std::optional<double> s) {
+            if (s && *s > 0) {
+              o.execution_timeout = seconds_to_ms(*s, "execution_timeout");
+            } else {
+              o.execution_timeout.reset();
+            }
+          },
+          "seconds per cell; None (or 0) for no limit")
+      .def_readwrite("interrupt_on_timeout", &RunOptions::interrupt_on_timeout)
+      .def_readwrite("request_save_on_cell_execute", &RunOptions::request_save_on_cell_execute)
+      .def_property(
+          "autosave_cell_every",
+          [](const RunOptions& o) { return ms_to_seconds(o.autosave_cell_every); },
+          [](RunOptions& o, double s) {
+            o.autosave_cell_every = seconds_to_ms(s, "autosave_cell_every");
+          },
+          "seconds; 0 disables")
+      .def_readwrite("transport", &RunOptions::transport)
+      .def_readwrite("allow_errors", &RunOptions::allow_errors)
+      .def_readwrite("report_mode", &RunOptions::report_mode)
+      .def_readwrite("parameter_check", &RunOptions::parameter_check)
+      .def_readwrite("prepare_only", &RunOptions::prepare_only)
+      .def_readwrite("env_prefix", &RunOptions::env_prefix);
+}
+
+void bind_result(py::module_& m) {
+  // The cell error that ended a run, with papermill's PapermillExecutionError fields; nbexec's
+  // Python ExecutionError is raised from it.
+  py::class_<ExecutionError>(m, "CellFailure", "The cell error that stopped a run.")
+      .def_readonly("cell_index", &ExecutionError::cell_index)
+      .def_readonly("exec_count", &ExecutionError::exec_count)
+      .def_readonly("source", &ExecutionError::source)
+      .def_readonly("ename", &ExecutionError::ename)
+      .def_readonly("evalue", &ExecutionError::evalue)
+      .def_readonly("traceback", &ExecutionError::traceback);
+
+  py::class_<RunResult>(m, "RunResult", "What a run produced.")
+      .def_property_readonly(
+          "notebook", [](const RunResult& r) { return to_python(r.notebook.document()); },
+          "the executed notebook as a dict (line lists joined, as nbformat.read gives them)")
+      .def_readonly("input_path", &RunResult::input_path)
+      .def_readonly("output_path", &RunResult::output_path)
+      .def_readonly("failure", &RunResult::failure)
+      .def_readonly("cancelled", &RunResult::cancelled)
+      .def_readonly("timed_out_cells", &RunResult::timed_out_cells)
+      .def_readonly("cells_executed", &RunResult::cells_executed)
+      .def_readonly("saves", &RunResult::saves)
+      .def_readonly("bytes_written", &RunResult::bytes_written);
+}
+
+}  // namespace
+
+void bind_run(py::module_& m) {
+  bind_options(m);
+  bind_result(m);
+  m.def(
+      "run",
+      [](const RunOptions& options, py::object log, py::object output, py::object event,
+         const std::vector<std::string>& event_kinds) {
+        Callbacks callbacks{std::move(log), std::move(output), std::move(event),
+                            std::set<std::string>(event_kinds.begin(), event_kinds.end())};
+        return run_with_callbacks(options, callbacks);
+      },
+      py::arg("options"), py::arg("log") = py::none(), py::arg("output") = py::none(),
+      py::arg("event") = py::none(), py::arg("event_kinds") = std::vector<std::string>{},
+      "Load, parameterize, execute and save a notebook; the GIL is released while the kernel "
+      "runs. log(level, line), output(cell_index, output) and event(event) (only the kinds in "
+      "event_kinds) are called as the run goes; an exception in one stops the run and is "
+      "raised after the final save.");
+}
+
+}  // namespace nbexec::python
