@@ -214,7 +214,7 @@ def test_corpus(path, tmp_path):
 
 def test_schema_text():
     text = _notebook("a: float = 2.25  # Variable a\nb: Optional[int] = None\nc = float('nan')")
-    schema = json.loads(_core.parameters_json_schema_text(text, title="demo"))
+    schema = _core.parameters_json_schema(text, title="demo")  # a dict, no JSON text
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["title"] == "demo"
     assert schema["additionalProperties"] is False
