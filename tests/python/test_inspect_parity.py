@@ -8,7 +8,6 @@ each known difference stays documented (docs/parameters.md, "Inspection", lists 
 from __future__ import annotations
 
 import ast
-import json
 import logging
 import math
 import random
