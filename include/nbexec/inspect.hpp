@@ -17,8 +17,8 @@ namespace nbexec {
 using params::NotebookParameters;
 using params::ParameterInfo;
 using params::ParameterProblem;
-using params::ValueKind;
 using params::value_kind_name;
+using params::ValueKind;
 
 struct InspectOptions {
   // Fill {names} in the notebook path, as a run does ("in-{region}.ipynb").

@@ -17,7 +17,7 @@ struct KernelSpecInfo {
 };
 
 struct KernelSpecListing {
-  std::vector<KernelSpecInfo> kernels;               // the first folder holding a name wins
+  std::vector<KernelSpecInfo> kernels;             // the first folder holding a name wins
   std::vector<std::filesystem::path> search_path;  // the kernels folders searched, in order
 };
 

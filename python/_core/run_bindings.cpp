@@ -33,7 +33,9 @@ milliseconds seconds_to_ms(double seconds, const char* name) {
   return milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-double ms_to_seconds(milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
+double ms_to_seconds(milliseconds ms) {
+  return static_cast<double>(ms.count()) / 1000.0;
+}
 
 const char* level_name(LogLevel level) {
   switch (level) {

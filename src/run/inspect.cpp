@@ -19,9 +19,8 @@ Inspection inspect_loaded(const notebook::Notebook& nb, std::string path,
 
 Inspection inspect_notebook(const std::filesystem::path& path, const InspectOptions& options) {
   // papermill's inspect_notebook fills in the path first, so a templated input path works.
-  std::string filled = params::parameterize_path(path.string(), options.parameters,
-                                                 params::make_builtin_parameters(),
-                                                 "notebook path");
+  std::string filled = params::parameterize_path(
+      path.string(), options.parameters, params::make_builtin_parameters(), "notebook path");
   const notebook::Notebook nb = notebook::load_notebook(filled);
   return inspect_loaded(nb, std::move(filled), options);
 }

@@ -45,8 +45,8 @@ std::pair<std::vector<NotebookFinding>, std::string> validate_and_write_notebook
   std::vector<NotebookFinding> findings;
   auto document = read_and_validate(text, findings);
   if (!findings.empty()) return {std::move(findings), std::string()};
-  return {std::move(findings), notebook::serialize_notebook(
-                                   notebook::parse_notebook(std::move(*document), "<string>"))};
+  return {std::move(findings),
+          notebook::serialize_notebook(notebook::parse_notebook(std::move(*document), "<string>"))};
 }
 
 }  // namespace nbexec
