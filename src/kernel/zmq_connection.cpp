@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "protocol/replay_error.hpp"
+
 namespace nbexec::kernel::detail {
 
 using protocol::Channel;
@@ -183,9 +185,11 @@ std::optional<protocol::Incoming> ZmqConnection::verify(std::vector<std::string>
     protocol::Message message = protocol::decode_message(frames, signer_, replay_guard_);
     ++stats_.received;
     return protocol::Incoming{channel, std::move(message)};
+  } catch (const protocol::ReplayError& e) {
+    count_drop(e.what(), true);
+    return std::nullopt;
   } catch (const ProtocolError& e) {
-    const std::string reason = e.what();
-    count_drop(reason, reason.find("replayed") != std::string::npos);
+    count_drop(e.what(), false);
     return std::nullopt;
   }
 }

@@ -2,19 +2,13 @@
 
 #include "core/utf8.hpp"
 #include "json_scan.hpp"
+#include "json_window.hpp"
 #include "prefault.hpp"
 
-#include <nbexec/error.hpp>
-
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <system_error>
 
 namespace nbexec::notebook::detail {
@@ -25,50 +19,14 @@ namespace {
 
 using nlohmann::json;
 
-// Python's JSONDecodeError position: lines counted by '\n', columns in characters from 1.
-class TextPosition {
- public:
-  void feed(std::string_view bytes) {
-    for (const char c : bytes) {
-      if (c == '\n') {
-        ++line_;
-        column_ = 1;
-      } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-        ++column_;
-      }
-    }
-  }
-  std::string describe() const { return std::to_string(line_) + ":" + std::to_string(column_); }
-
- private:
-  std::size_t line_ = 1;
-  std::size_t column_ = 1;
-};
-
-// The parser runs over a window [begin_, end_) of the input with a cursor p_. For text in
-// memory the window is all of it; for a file it is a buffer refilled by more(), which keeps the
-// bytes from the cursor on. Tokens that must be contiguous (numbers, literals, escapes) are
-// checked with ensure() before the cursor moves past them; strings are copied run by run, so
-// a string may span any number of refills. The file's text is never held whole.
-class Reader {
+// The JSON grammar over a JsonWindow (json_window.hpp): values, strings and numbers as
+// Python's json module reads them.
+class Reader : JsonWindow {
  public:
   // Strings at least this long are allocated at their full length and prefaulted.
   static constexpr std::size_t long_string = std::size_t{1} << 16;
 
-  Reader(std::string_view text, const std::string& origin)
-      : whole_(text),
-        begin_(text.data()),
-        p_(begin_),
-        end_(begin_ + text.size()),
-        origin_(origin) {}
-
-  Reader(int fd, const std::string& origin, std::size_t chunk)
-      : fd_(fd),
-        capacity_(std::max<std::size_t>(chunk, 1)),
-        buffer_(new char[capacity_]),
-        origin_(origin) {
-    begin_ = p_ = end_ = buffer_.get();
-  }
+  using JsonWindow::JsonWindow;
 
   json parse_document() {
     if (ensure(3) && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
@@ -80,90 +38,6 @@ class Reader {
   }
 
  private:
-  [[noreturn]] void fail(std::size_t at, const std::string& what) const {
-    throw NotebookError(origin_ + ":" + position_of(at) + ": malformed JSON: " + what);
-  }
-
-  // Errors only: a file is read again from its start up to the error.
-  std::string position_of(std::size_t at) const {
-    TextPosition position;
-    if (fd_ < 0) {
-      position.feed(whole_.substr(0, at));
-      return position.describe();
-    }
-    std::string block(std::size_t{1} << 16, '\0');
-    for (std::size_t done = 0; done < at;) {
-      const ssize_t n =
-          ::pread(fd_, block.data(), std::min(block.size(), at - done), static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      position.feed(std::string_view(block.data(), static_cast<std::size_t>(n)));
-      done += static_cast<std::size_t>(n);
-    }
-    return position.describe();
-  }
-
-  // Offset in the whole input of the cursor (or of `at`, a pointer into the window).
-  std::size_t offset() const { return offset(p_); }
-  std::size_t offset(const char* at) const { return base_ + static_cast<std::size_t>(at - begin_); }
-  std::size_t available() const { return static_cast<std::size_t>(end_ - p_); }
-
-  // Reads the next chunk of a file behind the bytes from the cursor on; false at the end of
-  // the input (always for text in memory).
-  bool more() {
-    if (fd_ < 0 || eof_) return false;
-    const std::size_t kept = available();
-    if (kept == capacity_) {  // one token fills the buffer: make it larger
-      std::unique_ptr<char[]> larger(new char[capacity_ * 2]);
-      std::memcpy(larger.get(), p_, kept);
-      buffer_ = std::move(larger);
-      capacity_ *= 2;
-    } else if (kept > 0) {
-      std::memmove(buffer_.get(), p_, kept);
-    }
-    base_ += static_cast<std::size_t>(p_ - begin_);
-    begin_ = p_ = buffer_.get();
-    end_ = begin_ + kept;
-    while (true) {
-      const ssize_t n = ::read(fd_, buffer_.get() + kept, capacity_ - kept);
-      if (n > 0) {
-        end_ += n;
-        return true;
-      }
-      if (n == 0) {
-        eof_ = true;
-        return false;
-      }
-      if (errno != EINTR)
-        throw NotebookError("cannot read " + origin_ + ": " +
-                            std::generic_category().message(errno));
-    }
-  }
-
-  // At least `count` bytes from the cursor on are in the window, unless the input ends first.
-  bool ensure(std::size_t count) {
-    while (available() < count) {
-      if (!more()) return false;
-    }
-    return true;
-  }
-
-  bool at_end() { return p_ == end_ && !more(); }
-  char peek() { return at_end() ? '\0' : *p_; }
-
-  void skip_whitespace() {
-    while (true) {
-      while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-      if (p_ < end_ || !more()) return;
-    }
-  }
-
-  bool consume_literal(std::string_view word) {
-    if (!ensure(word.size()) || std::memcmp(p_, word.data(), word.size()) != 0) return false;
-    p_ += word.size();
-    return true;
-  }
-
   json parse_value(int depth) {
     if (at_end()) fail(offset(), "expecting a value, found the end of the text");
     const char c = *p_;
@@ -470,17 +344,6 @@ class Reader {
     const double size = magnitude > 0 ? std::numeric_limits<double>::infinity() : 0.0;
     return negative ? -size : size;
   }
-
-  std::string_view whole_;  // text in memory, or empty for a file
-  int fd_ = -1;             // the file, or -1 for text in memory
-  bool eof_ = false;
-  std::size_t capacity_ = 0;
-  std::unique_ptr<char[]> buffer_;
-  const char* begin_ = nullptr;  // the window: input bytes [base_, base_ + end_ - begin_)
-  const char* p_ = nullptr;
-  const char* end_ = nullptr;
-  std::size_t base_ = 0;
-  const std::string& origin_;
 };
 
 }  // namespace

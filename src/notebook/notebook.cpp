@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <unordered_set>
+#include <utility>
 
 namespace nbexec::notebook {
 
@@ -57,8 +58,13 @@ std::string Notebook::kernel_name() const {
 std::string Notebook::language() const {
   const auto it = doc_.find("metadata");
   if (it == doc_.end() || !it->is_object()) return "";
-  if (const std::string* lang = nested_string(*it, "kernelspec", "language")) return *lang;
-  if (const std::string* lang = nested_string(*it, "language_info", "name")) return *lang;
+  // papermill's nb_language: language_info.name first (what the kernel last reported), then the
+  // kernelspec's language (notebooks converted from v3); an empty name counts as absent.
+  for (const auto& [section, key] :
+       {std::pair{"language_info", "name"}, std::pair{"kernelspec", "language"}}) {
+    const std::string* lang = nested_string(*it, section, key);
+    if (lang != nullptr && !lang->empty()) return *lang;
+  }
   return "";
 }
 

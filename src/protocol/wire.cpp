@@ -3,6 +3,7 @@
 #include <nbexec/error.hpp>
 
 #include "hex.hpp"
+#include "replay_error.hpp"
 
 #include <algorithm>
 #include <array>
@@ -148,7 +149,7 @@ Message decode(const std::vector<std::string>& frames, const Signer& signer,
   const std::string& signature = body[0];
   check_signature(signature, {body[1], body[2], body[3], body[4]}, signer);
   if (replay_guard != nullptr && signer.enabled() && !replay_guard->check_and_remember(signature)) {
-    throw ProtocolError("rejected message: duplicate signature (a replayed message)");
+    throw ReplayError("rejected message: duplicate signature (a replayed message)");
   }
 
   Message message;

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -150,6 +151,20 @@ TEST_CASE("ZmqConnection hands out verified messages and drops the rest", "[kern
     CHECK_FALSE(connection.receive(300ms).has_value());
     CHECK(connection.stats().dropped_replayed == 1);
     CHECK(connection.stats().received == 1);
+  }
+  SECTION("a malformed message that quotes the word 'replayed' counts as invalid") {
+    // Signed, so it reaches the parser, whose error repeats the header frame's text.
+    auto frames = kernel.reply_frames(identity, "kernel_info_reply", "p4", signer);
+    const auto at = static_cast<std::size_t>(std::find(frames.begin(), frames.end(), "<IDS|MSG>") -
+                                             frames.begin());
+    frames[at + 2] = "\"replayed";
+    frames[at + 1] = signer.sign({frames[at + 2], frames[at + 3], frames[at + 4], frames[at + 5]});
+    send_frames(kernel.shell, frames);
+    CHECK_FALSE(connection.receive(300ms).has_value());
+    const auto stats = connection.stats();
+    CHECK(stats.dropped_invalid == 1);
+    CHECK(stats.dropped_replayed == 0);
+    CHECK_THAT(stats.last_drop_reason, Catch::Contains("replayed"));
   }
   SECTION("iopub and control messages come with their channel") {
     // PUB drops messages until the subscription arrived: publish until one gets through.

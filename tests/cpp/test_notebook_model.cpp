@@ -26,7 +26,7 @@ TEST_CASE("kernel name and language come from the notebook metadata", "[notebook
   CHECK(nb.kernel_name() == "python3");
   CHECK(nb.language() == "R");  // no kernelspec.language: language_info.name
   nb.metadata()["kernelspec"]["language"] = "python";
-  CHECK(nb.language() == "python");
+  CHECK(nb.language() == "R");  // papermill's nb_language: language_info.name first
   nb.metadata()["kernelspec"] = "not an object";
   CHECK(nb.kernel_name().empty());
   CHECK(nb.language() == "R");

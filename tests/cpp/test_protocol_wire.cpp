@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/replay_error.hpp"
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@ using nbexec::protocol::encode_message;
 using nbexec::protocol::json;
 using nbexec::protocol::make_message;
 using nbexec::protocol::Message;
+using nbexec::protocol::ReplayError;
 using nbexec::protocol::ReplayGuard;
 using nbexec::protocol::Signer;
 
@@ -231,4 +235,33 @@ TEST_CASE("decode_message with a ReplayGuard rejects a replayed message", "[prot
   CHECK_NOTHROW(decode_message(plain, unsigned_signer, guard));
   CHECK_NOTHROW(decode_message(plain, unsigned_signer, guard));
   CHECK(guard.size() == 2);
+}
+
+TEST_CASE("a replayed message is told apart by its type and not by its text", "[protocol]") {
+  Signer signer("hmac-sha256", key);
+  ReplayGuard guard;
+  const auto frames = encode_message(sample(), signer);
+  decode_message(frames, signer, guard);
+  CHECK_THROWS_AS(decode_message(frames, signer, guard), ReplayError);
+  CHECK_THROWS_WITH(decode_message(frames, signer, guard),
+                    "rejected message: duplicate signature (a replayed message)");
+  // A signed message whose header quotes the word is malformed, not replayed: the parse error
+  // repeats the frame's text.
+  std::vector<std::string> quoting = frames;
+  const auto delimiter = std::find(quoting.begin(), quoting.end(), "<IDS|MSG>") - quoting.begin();
+  const auto at = static_cast<std::size_t>(delimiter);
+  quoting[at + 2] = "\"replayed";
+  quoting[at + 1] =
+      signer.sign({quoting[at + 2], quoting[at + 3], quoting[at + 4], quoting[at + 5]});
+  bool typed_as_replay = false;
+  std::string reason;
+  try {
+    decode_message(quoting, signer, guard);
+  } catch (const ReplayError&) {
+    typed_as_replay = true;
+  } catch (const ProtocolError& e) {
+    reason = e.what();
+  }
+  CHECK_FALSE(typed_as_replay);
+  CHECK_THAT(reason, Catch::Contains("not valid UTF-8 JSON") && Catch::Contains("replayed"));
 }

@@ -31,8 +31,11 @@ class Notebook {
   int nbformat() const;
   int nbformat_minor() const;
 
-  // metadata.kernelspec.name and metadata.kernelspec.language / language_info.name, or "".
+  // metadata.kernelspec.name, or "" (papermill's nb_kernel_name without the override).
   std::string kernel_name() const;
+  // The notebook's language as papermill's nb_language reads it: metadata.language_info.name,
+  // else metadata.kernelspec.language, else "" (an empty string counts as absent). The one
+  // place that decides it: inspection, injection and runs all ask here.
   std::string language() const;
 
  private:

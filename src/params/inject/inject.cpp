@@ -11,20 +11,11 @@ using notebook::json;
 // nbformat's current v4 minor version, the one nbformat.v4.upgrade brings a notebook to.
 constexpr int kCurrentMinor = 5;
 
-std::string metadata_string(const notebook::Notebook& nb, const char* section, const char* key) {
-  const json& doc = nb.document();
-  const auto metadata = doc.find("metadata");
-  if (metadata == doc.end() || !metadata->is_object()) return "";
-  const auto outer = metadata->find(section);
-  if (outer == metadata->end() || !outer->is_object()) return "";
-  const auto inner = outer->find(key);
-  return inner != outer->end() && inner->is_string() ? inner->get<std::string>() : "";
-}
-
-// papermill's nb_kernel_name / nb_language (utils.py): the override, else the notebook's own.
+// papermill's nb_kernel_name / nb_language (utils.py): the override, else the notebook's own
+// (Notebook reads both the way papermill does).
 std::string kernel_name_for(const notebook::Notebook& nb, std::string_view override_name) {
   if (!override_name.empty()) return std::string(override_name);
-  std::string name = metadata_string(nb, "kernelspec", "name");
+  std::string name = nb.kernel_name();
   if (name.empty()) {
     throw ParameterError(
         "no kernel name: the notebook has no metadata.kernelspec.name and none was given");
@@ -34,8 +25,7 @@ std::string kernel_name_for(const notebook::Notebook& nb, std::string_view overr
 
 std::string language_for(const notebook::Notebook& nb, std::string_view override_language) {
   if (!override_language.empty()) return std::string(override_language);
-  std::string language = metadata_string(nb, "language_info", "name");
-  if (language.empty()) language = metadata_string(nb, "kernelspec", "language");
+  std::string language = nb.language();
   if (language.empty()) {
     throw ParameterError(
         "no language: the notebook has neither metadata.language_info.name nor "

@@ -95,23 +95,6 @@ std::string_view grammar_name(Grammar grammar) {
   return "python";
 }
 
-// papermill's nb_language: language_info.name first, then kernelspec.language (Notebook's
-// language() looks the other way round).
-std::string notebook_language(const notebook::Notebook& nb) {
-  const auto& doc = nb.document();
-  const auto metadata = doc.find("metadata");
-  if (metadata == doc.end() || !metadata->is_object()) return "";
-  for (const char* key : {"language_info", "kernelspec"}) {
-    const auto section = metadata->find(key);
-    if (section == metadata->end() || !section->is_object()) continue;
-    const auto name = section->find(key == std::string_view("kernelspec") ? "language" : "name");
-    if (name != section->end() && name->is_string() && !name->get<std::string>().empty()) {
-      return name->get<std::string>();
-    }
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string_view value_kind_name(ValueKind kind) {
@@ -158,7 +141,7 @@ NotebookParameters inspect_notebook_parameters(const notebook::Notebook& nb,
                                                std::string_view language) {
   NotebookParameters out;
   const std::string kernel = !kernel_name.empty() ? std::string(kernel_name) : nb.kernel_name();
-  const std::string lang = !language.empty() ? std::string(language) : notebook_language(nb);
+  const std::string lang = !language.empty() ? std::string(language) : nb.language();
   const long index = notebook::find_tagged_cell(nb, "parameters");
   if (index < 0) {
     // papermill stops here, before it looks for a translator: no error for any language.
