@@ -21,9 +21,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string notebook_text(const std::string& parameters_source, const json& metadata) {
-  json cell = {{"cell_type", "code"},         {"execution_count", nullptr},
-               {"id", "a1b2c3d4"},            {"metadata", {{"tags", {"parameters"}}}},
-               {"outputs", json::array()},    {"source", parameters_source}};
+  json cell = {{"cell_type", "code"},      {"execution_count", nullptr},
+               {"id", "a1b2c3d4"},         {"metadata", {{"tags", {"parameters"}}}},
+               {"outputs", json::array()}, {"source", parameters_source}};
   return json{{"cells", {cell}}, {"metadata", metadata}, {"nbformat", 4}, {"nbformat_minor", 5}}
       .dump();
 }
@@ -40,8 +40,9 @@ void write_file(const fs::path& path, const std::string& text) {
 
 TEST_CASE("inspect_notebook fills in the path, then reads the parameters cell", "[facade]") {
   TempDir dir;
-  write_file(dir.path() / "in-eu.ipynb",
-             notebook_text("alpha: float = 0.5  # learning rate\nregion = 'eu'", python_metadata()));
+  write_file(
+      dir.path() / "in-eu.ipynb",
+      notebook_text("alpha: float = 0.5  # learning rate\nregion = 'eu'", python_metadata()));
   InspectOptions options;
   options.parameters = {{"region", "eu"}};
   const Inspection found = inspect_notebook(dir.path() / "in-{region}.ipynb", options);
@@ -92,8 +93,9 @@ TEST_CASE("list_kernelspecs lists the kernels found and the folders searched", "
   const KernelSpecListing listing = list_kernelspecs();
   REQUIRE_FALSE(listing.search_path.empty());
   CHECK(listing.search_path.front() == dir.path() / "kernels");
-  const auto found = std::find_if(listing.kernels.begin(), listing.kernels.end(),
-                                  [](const KernelSpecInfo& k) { return k.name == "facade-kernel"; });
+  const auto found =
+      std::find_if(listing.kernels.begin(), listing.kernels.end(),
+                   [](const KernelSpecInfo& k) { return k.name == "facade-kernel"; });
   REQUIRE(found != listing.kernels.end());
   CHECK(found->display_name == "Facade");
   CHECK(found->language == "python");
@@ -118,8 +120,7 @@ TEST_CASE("notebook text is validated and written back in nbformat's layout", "[
   CHECK(broken.second.empty());
 }
 
-TEST_CASE("errors a caller can get past carry a remedy, and their text names no flag",
-          "[facade]") {
+TEST_CASE("errors a caller can get past carry a remedy, and their text names no flag", "[facade]") {
   TempDir dir;
   write_file(dir.path() / "nokernel.ipynb", notebook_text("a = 1", json::object()));
   write_file(dir.path() / "typed.ipynb", notebook_text("a = 1", python_metadata()));
