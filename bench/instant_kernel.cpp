@@ -10,10 +10,11 @@
 // execute_request, shutdown_request and interrupt_request; any other request gets a
 // `<name>_reply` with status ok. Single-threaded: one poll loop over all sockets.
 
-#include <nbexec/protocol/connection_info.hpp>
 #include <nbexec/protocol/message.hpp>
-#include <nbexec/protocol/signer.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/connection_info.hpp"
+#include "protocol/signer.hpp"
+#include "protocol/wire.hpp"
 
 #include <zmq_addon.hpp>
 

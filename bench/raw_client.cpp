@@ -9,10 +9,11 @@
 // Prints one JSON line on stdout: cells run and the seconds spent starting the kernel
 // (launch to ready), running the cells and shutting the kernel down.
 
-#include <nbexec/protocol/connection_info.hpp>
 #include <nbexec/protocol/message.hpp>
-#include <nbexec/protocol/signer.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/connection_info.hpp"
+#include "protocol/signer.hpp"
+#include "protocol/wire.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -11,10 +11,10 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
-#include <nbexec/protocol/connection_info.hpp>
-#include <nbexec/protocol/signer.hpp>
 
 #include "fuzz_support.hpp"
+#include "protocol/connection_info.hpp"
+#include "protocol/signer.hpp"
 
 namespace {
 

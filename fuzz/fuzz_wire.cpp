@@ -13,9 +13,10 @@
 // remembers exactly what the model does.
 
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/replay_guard.hpp>
-#include <nbexec/protocol/signer.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/replay_guard.hpp"
+#include "protocol/signer.hpp"
+#include "protocol/wire.hpp"
 
 #include <algorithm>
 #include <array>

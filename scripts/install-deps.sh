@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what nbexec needs on Debian 12: the C++ toolchain and libraries from apt (clang and
-# its sanitizer/libFuzzer runtimes for scripts/sanitize.sh and scripts/fuzz.sh), and a project
+# its sanitizer/libFuzzer runtimes for scripts/sanitize.sh and scripts/fuzz.sh, clang-format and
+# clang-tidy for scripts/check-format.sh and scripts/tidy.sh), and a project
 # virtual environment (.venv) with the Python build and test tools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config git ca-certificates \
   python3 python3-dev python3-venv python3-pip \
   nlohmann-json3-dev libyaml-cpp-dev cppzmq-dev libzmq3-dev libssl-dev catch2 libcli11-dev \
-  clang-format \
+  clang-format clang-tidy \
   clang libclang-rt-14-dev \
   >/dev/null
 

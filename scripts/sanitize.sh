@@ -78,7 +78,9 @@ fi
 # Single tests left out: one pytest node id per line, its reason in a comment above it.
 DESELECT=()
 
-# The library and the CLI at -O1 as the sanitizers' manuals advise (cmake/sanitize.cmake);
+# The build's flags live in the `asan` configure preset of CMakePresets.json (one place:
+# `cmake --preset asan` gives a newcomer this same build), and this is why they are what they
+# are. The library and the CLI at -O1 as the sanitizers' manuals advise (cmake/sanitize.cmake);
 # the Catch2 tests and the fuzz replays at -O0, which halves their build (figures in
 # docs/sanitizers.md). Line tables are all a report needs and build faster than full -g.
 # Debug keeps assert() on.
@@ -88,10 +90,6 @@ DESELECT=()
 # checks (operator[], front(), back() on an empty container) and _GLIBCXX_SANITIZE_VECTOR
 # tells ASan about std::vector's spare capacity, so a read past size() within capacity is
 # reported too (nothing outside this build fills nbexec's vectors, so no false positives).
-sanitizers="address,undefined,float-divide-by-zero"
-cxx_flags="-fsanitize=$sanitizers -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cxx_flags+=" -D_GLIBCXX_ASSERTIONS -D_GLIBCXX_SANITIZE_VECTOR=1"
-link_flags="-fsanitize=$sanitizers"
 
 # Reports: into files (so a report from a CLI a test started is never lost in captured
 # stderr), with an exit code no nbexec path uses, leaks included, stack use after return
@@ -139,15 +137,7 @@ report() {  # report DIR: prints every report file and fails if there is one
 started=$SECONDS
 
 phase configure
-generator=()
-if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-"${lock[@]}" env CC=clang CXX=clang++ cmake -S . -B "$build" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" \
-  -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/sanitize.cmake" \
-  -DCMAKE_CXX_FLAGS="$cxx_flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="$link_flags" -DCMAKE_SHARED_LINKER_FLAGS="$link_flags" \
-  -DNBEXEC_BUILD_TESTS=ON -DNBEXEC_INSTALL=OFF -DNBEXEC_BUILD_PYTHON=OFF \
-  -DNBEXEC_BUILD_BENCH=OFF >/dev/null
+"${lock[@]}" cmake --preset asan >/dev/null
 
 # `all` here is the library, the CLI, nbexec_tests and the fuzz-corpus replays: no extension,
 # no bench, no install.

@@ -1,10 +1,10 @@
 #include <nbexec/error.hpp>
 #include <nbexec/execute/executor.hpp>
-#include <nbexec/execute/output_builder.hpp>
 
 #include "core/json_fields.hpp"
 #include "core/utc_time.hpp"
 #include "core/utf8.hpp"
+#include "execute/output_builder.hpp"
 
 #include <algorithm>
 #include <optional>

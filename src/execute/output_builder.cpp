@@ -1,4 +1,4 @@
-#include <nbexec/execute/output_builder.hpp>
+#include "execute/output_builder.hpp"
 
 #include <nbexec/notebook/lines.hpp>
 

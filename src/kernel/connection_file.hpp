@@ -1,6 +1,6 @@
 #pragma once
 
-#include <nbexec/protocol/connection_info.hpp>
+#include "protocol/connection_info.hpp"
 
 #include <filesystem>
 #include <optional>

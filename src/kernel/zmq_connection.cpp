@@ -1,7 +1,8 @@
 #include "kernel/zmq_connection.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/wire.hpp"
 
 #include <zmq_addon.hpp>
 

@@ -1,10 +1,11 @@
 #pragma once
 
 #include <nbexec/kernel/kernel.hpp>
-#include <nbexec/protocol/connection_info.hpp>
 #include <nbexec/protocol/kernel_connection.hpp>
-#include <nbexec/protocol/replay_guard.hpp>
-#include <nbexec/protocol/signer.hpp>
+
+#include "protocol/connection_info.hpp"
+#include "protocol/replay_guard.hpp"
+#include "protocol/signer.hpp"
 
 #include <zmq.hpp>
 

@@ -1,9 +1,9 @@
-#include <nbexec/protocol/connection_info.hpp>
+#include "protocol/connection_info.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/signer.hpp>
 
 #include "hex.hpp"
+#include "protocol/signer.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

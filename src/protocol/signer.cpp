@@ -1,4 +1,4 @@
-#include <nbexec/protocol/signer.hpp>
+#include "protocol/signer.hpp"
 
 #include <nbexec/error.hpp>
 

@@ -1,4 +1,4 @@
-#include <nbexec/protocol/wire.hpp>
+#include "protocol/wire.hpp"
 
 #include <nbexec/error.hpp>
 

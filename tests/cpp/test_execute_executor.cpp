@@ -2,7 +2,8 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/execute/executor.hpp>
-#include <nbexec/execute/output_builder.hpp>
+
+#include "execute/output_builder.hpp"
 
 #include <catch2/catch.hpp>
 

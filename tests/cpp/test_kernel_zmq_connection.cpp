@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
 
 #include "kernel/connection_file.hpp"
 #include "kernel/zmq_connection.hpp"
+#include "protocol/wire.hpp"
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>

@@ -1,5 +1,6 @@
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/connection_info.hpp>
+
+#include "protocol/connection_info.hpp"
 
 #include <catch2/catch.hpp>
 

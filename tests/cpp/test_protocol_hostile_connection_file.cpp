@@ -3,7 +3,8 @@
 // parses or ends in a ProtocolError naming the field; nothing else escapes.
 // test_protocol_connection_info.cpp has the ordinary cases.
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/connection_info.hpp>
+
+#include "protocol/connection_info.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,8 @@
 // but delimiters or empty frames. Each must end in a ProtocolError that says what was wrong;
 // test_protocol_wire_robustness.cpp covers nesting, JSON failures and random corruption.
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/wire.hpp"
 
 #include <catch2/catch.hpp>
 

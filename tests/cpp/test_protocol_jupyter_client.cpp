@@ -1,7 +1,8 @@
 // Frames produced by the real jupyter_client (8.10) Session, pasted verbatim, so nbexec is
 // checked against the reference implementation and not only against itself.
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/wire.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <nbexec/protocol/replay_guard.hpp>
+#include "protocol/replay_guard.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,6 @@
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/signer.hpp>
+
+#include "protocol/signer.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,6 @@
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/wire.hpp"
 
 #include <catch2/catch.hpp>
 

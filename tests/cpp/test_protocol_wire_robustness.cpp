@@ -1,6 +1,7 @@
 // Hostile or broken input must end in a ProtocolError, never in a crash or another exception.
 #include <nbexec/error.hpp>
-#include <nbexec/protocol/wire.hpp>
+
+#include "protocol/wire.hpp"
 
 #include <catch2/catch.hpp>
 

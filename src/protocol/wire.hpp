@@ -1,8 +1,9 @@
 #pragma once
 
 #include <nbexec/protocol/message.hpp>
-#include <nbexec/protocol/replay_guard.hpp>
-#include <nbexec/protocol/signer.hpp>
+
+#include "protocol/replay_guard.hpp"
+#include "protocol/signer.hpp"
 
 #include <string>
 #include <string_view>

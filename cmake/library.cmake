@@ -1,0 +1,51 @@
+# libnbexec in two flavours linked from ONE set of objects (nbexec_objects, compiled once with
+# PIC): a static library (the default product, linked into the CLI and the Python extension)
+# and a shared library that exports nbexec's own API only. A test build links both, so the
+# consumer check and the symbol check cost a link each, never a second compile.
+
+# nbexec_add_library(NAME STATIC|SHARED): a library target made of nbexec_objects, with the
+# usage requirements an installed nbexec::nbexec carries.
+function(nbexec_add_library name type)
+  add_library(${name} ${type} $<TARGET_OBJECTS:nbexec_objects>)
+  set_target_properties(${name} PROPERTIES OUTPUT_NAME nbexec EXPORT_NAME nbexec
+                                           POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(${name}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  # nlohmann/json is in the public headers (a notebook is JSON). The rest never is: a static
+  # consumer links it ($<LINK_ONLY:...> in the export), a shared consumer never sees it.
+  target_link_libraries(${name}
+    PUBLIC nlohmann_json::nlohmann_json
+    PRIVATE yaml-cpp cppzmq OpenSSL::Crypto Threads::Threads)
+  if(type STREQUAL "SHARED")
+    _nbexec_control_exports(${name})
+  endif()
+endfunction()
+
+# Only nbexec's API leaves the shared library. GNU ld's version script can say "nbexec::*
+# global, the rest local" with wildcards, which hides yaml-cpp, cppzmq/libzmq, OpenSSL and the
+# nlohmann/std template instantiations the library compiles in. It cannot hide the
+# nbexec::...::detail:: internals with a wildcard, because a global wildcard beats a local
+# one; an exact name beats any wildcard, so a build step lists the detail symbols of the
+# objects by name (cmake/export_map.cmake) into the local: part of the script.
+function(_nbexec_control_exports name)
+  # 0.x: an ABI break may come with any minor version (nbexecConfigVersion.cmake says
+  # SameMinorVersion), so the soname carries major.minor.
+  set_target_properties(${name} PROPERTIES
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+  set(map "${PROJECT_BINARY_DIR}/${name}-exports.map")
+  set(objects "${PROJECT_BINARY_DIR}/${name}-objects.txt")
+  file(GENERATE OUTPUT "${objects}" CONTENT "$<JOIN:$<TARGET_OBJECTS:nbexec_objects>,\n>\n")
+  add_custom_command(OUTPUT "${map}"
+    COMMAND ${CMAKE_COMMAND} "-DNM=${CMAKE_NM}" "-DOBJECTS_FILE=${objects}" "-DOUTPUT=${map}"
+            -P "${PROJECT_SOURCE_DIR}/cmake/export_map.cmake"
+    DEPENDS nbexec_objects $<TARGET_OBJECTS:nbexec_objects> "${objects}"
+            "${PROJECT_SOURCE_DIR}/cmake/export_map.cmake"
+    VERBATIM
+    COMMENT "Listing the symbols lib${name} keeps local")
+  add_custom_target(${name}_export_map DEPENDS "${map}")
+  add_dependencies(${name} ${name}_export_map)
+  target_link_options(${name} PRIVATE "LINKER:--version-script=${map}")
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${map}")
+endfunction()
