@@ -60,7 +60,7 @@ std::vector<std::pair<std::string, fs::path>> kernels_in(const fs::path& dir) {
   return found;
 }
 
-KernelSpec load_spec(const fs::path& resource_dir, std::string name) {
+KernelSpec load_spec(const fs::path& resource_dir, std::string_view name) {
   fs::path file = resource_dir / "kernel.json";
   std::ifstream in(file, std::ios::binary);
   if (!in) throw KernelError("cannot read kernelspec " + file.string());
@@ -71,7 +71,7 @@ KernelSpec load_spec(const fs::path& resource_dir, std::string name) {
     throw KernelError("invalid kernelspec " + file.string() + ": not valid JSON (" + e.what() +
                       ")");
   }
-  return parse_kernelspec(document, std::move(name), resource_dir);
+  return parse_kernelspec(document, name, resource_dir);
 }
 
 std::optional<fs::path> find_dir(const std::string& name,
@@ -114,7 +114,7 @@ bool is_executable(const fs::path& file) {
 
 }  // namespace
 
-KernelSpec parse_kernelspec(const json& document, std::string name, fs::path resource_dir) {
+KernelSpec parse_kernelspec(const json& document, std::string_view name, fs::path resource_dir) {
   if (!document.is_object()) bad_spec(resource_dir, "expected a JSON object");
   KernelSpec spec;
   spec.name = lower(name);

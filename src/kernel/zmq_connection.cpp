@@ -178,7 +178,7 @@ void ZmqConnection::count_drop(const std::string& reason, bool replayed) {
   }
 }
 
-std::optional<protocol::Incoming> ZmqConnection::verify(std::vector<std::string> frames,
+std::optional<protocol::Incoming> ZmqConnection::verify(const std::vector<std::string>& frames,
                                                         Channel channel) {
   // The replay history and counters are read by stats() from other threads.
   std::lock_guard lock(verify_mutex_);

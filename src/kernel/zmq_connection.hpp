@@ -75,7 +75,7 @@ class ZmqConnection final : public protocol::KernelConnection {
 
  private:
   // Verifies and decodes one multipart; nullopt (and a counted drop) when it fails.
-  std::optional<protocol::Incoming> verify(std::vector<std::string> frames,
+  std::optional<protocol::Incoming> verify(const std::vector<std::string>& frames,
                                            protocol::Channel channel);
   // The next valid message waiting on shell, iopub or control, round-robin among the
   // sockets marked readable; never blocks. mutex_ is held by the caller.

@@ -55,7 +55,7 @@ std::string output_text(const json& output) {
 
 RunReporter::RunReporter(const RunOptions& options) : options_(options) {}
 
-void RunReporter::emit(const char* kind, RunEvent fields) const {
+void RunReporter::emit(const char* kind, const RunEvent& fields) const {
   if (!options_.on_event) return;
   RunEvent event = {{"event", kind}, {"time", utc_now_iso()}};
   event.update(fields);
@@ -88,7 +88,7 @@ void RunReporter::run_start(const std::filesystem::path& input, const std::files
 void RunReporter::kernel_ready(const std::string& kernel, int pid, const json& kernel_info) const {
   json fields = {{"kernel", kernel}, {"pid", pid}};
   if (kernel_info.contains("language_info")) fields["language_info"] = kernel_info["language_info"];
-  emit("kernel_ready", std::move(fields));
+  emit("kernel_ready", fields);
 }
 
 void RunReporter::cell_start(std::size_t index, const json& cell) {
@@ -105,7 +105,7 @@ void RunReporter::cell_start(std::size_t index, const json& cell) {
                  {"truncated", truncated}};
   const std::string description = cell_description(source);
   if (!description.empty()) fields["description"] = description;
-  emit("cell_start", std::move(fields));
+  emit("cell_start", fields);
 }
 
 void RunReporter::cell_output(std::size_t index, const json& output) const {
@@ -123,7 +123,7 @@ void RunReporter::cell_output(std::size_t index, const json& output) const {
     for (const auto& [mime, value] : data->items()) mime_types.push_back(mime);
     fields["mime_types"] = std::move(mime_types);
   }
-  emit("cell_output", std::move(fields));
+  emit("cell_output", fields);
 }
 
 void RunReporter::cell_end(std::size_t index, const json& cell, execute::CellOutcome outcome,
@@ -141,7 +141,7 @@ void RunReporter::cell_end(std::size_t index, const json& cell, execute::CellOut
           cap_event_text(nbexec::detail::string_field(output, "evalue"), event_text_limit);
     }
   }
-  emit("cell_end", std::move(fields));
+  emit("cell_end", fields);
 }
 
 void RunReporter::save(const std::filesystem::path& path, std::size_t bytes,
@@ -163,7 +163,7 @@ void RunReporter::run_end(const std::string& status, int exit_code,
                  {"saves", saves},
                  {"bytes_written", bytes_written}};
   if (!error.empty()) fields["error"] = error;
-  emit("run_end", std::move(fields));
+  emit("run_end", fields);
 }
 
 }  // namespace nbexec::run_detail

@@ -35,7 +35,7 @@ class RunReporter {
   std::size_t code_cells() const { return code_cells_; }
 
  private:
-  void emit(const char* kind, RunEvent fields) const;
+  void emit(const char* kind, const RunEvent& fields) const;
 
   const RunOptions& options_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

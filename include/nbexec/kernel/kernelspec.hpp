@@ -42,7 +42,7 @@ struct SearchOptions {
 std::vector<std::filesystem::path> kernelspec_search_path(const SearchOptions& options = {});
 
 // Builds a spec from kernel.json content. Throws KernelError naming the file on bad content.
-KernelSpec parse_kernelspec(const nlohmann::json& document, std::string name,
+KernelSpec parse_kernelspec(const nlohmann::json& document, std::string_view name,
                             std::filesystem::path resource_dir);
 
 // Every valid kernelspec on the path; the first folder holding a name wins.
