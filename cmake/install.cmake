@@ -15,12 +15,7 @@ write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/nbexecConfigVersio
 
 # _nbexec_install(TARGET COMPONENT [EXCLUDE_FROM_ALL]): one complete package of TARGET.
 function(_nbexec_install target component)
-  get_target_property(type ${target} TYPE)
-  if(type STREQUAL "SHARED_LIBRARY")
-    set(flavour shared)
-  else()
-    set(flavour static)
-  endif()
+  nbexec_flavour(${target} flavour)
   set(export nbexec_${flavour}_targets)
   install(TARGETS ${target} EXPORT ${export}
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${component} ${ARGN}

@@ -3,6 +3,17 @@
 # and a shared library that exports nbexec's own API only. A test build links both, so the
 # consumer check and the symbol check cost a link each, never a second compile.
 
+# nbexec_flavour(TARGET VAR): "shared" or "static", the word the install components, export
+# files and consumer checks are named with.
+function(nbexec_flavour target var)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    set(${var} shared PARENT_SCOPE)
+  else()
+    set(${var} static PARENT_SCOPE)
+  endif()
+endfunction()
+
 # nbexec_add_library(NAME STATIC|SHARED): a library target made of nbexec_objects, with the
 # usage requirements an installed nbexec::nbexec carries.
 function(nbexec_add_library name type)
