@@ -33,12 +33,12 @@ function(nbexec_add_library name type)
   endif()
 endfunction()
 
-# Only nbexec's API leaves the shared library. GNU ld's version script can say "nbexec::*
-# global, the rest local" with wildcards, which hides yaml-cpp, cppzmq/libzmq, OpenSSL and the
-# nlohmann/std template instantiations the library compiles in. It cannot hide the
-# nbexec::...::detail:: internals with a wildcard, because a global wildcard beats a local
-# one; an exact name beats any wildcard, so a build step lists the detail symbols of the
-# objects by name (cmake/export_map.cmake) into the local: part of the script.
+# Only nbexec's API leaves the shared library. A build step reads the objects' mangled names
+# (cmake/export_map.cmake) and writes a GNU ld version script whose global: part lists, by exact
+# name, the symbols nested in namespace nbexec outside `detail` namespaces; local: * hides the
+# rest (yaml-cpp, cppzmq/libzmq, OpenSSL, nlohmann and std instantiations, std templates
+# instantiated for nbexec types). A demangled `nbexec::*` wildcard would not do: ld matches it
+# against text that starts with a template function's return type.
 function(_nbexec_control_exports name)
   # 0.x: an ABI break may come with any minor version (nbexecConfigVersion.cmake says
   # SameMinorVersion), so the soname carries major.minor.
