@@ -14,12 +14,6 @@ namespace py = pybind11;
 namespace nbexec::python {
 namespace {
 
-params::Parameters parameters_from(py::handle parameters) {
-  if (parameters.is_none()) return params::Parameters::object();
-  if (!py::isinstance<py::dict>(parameters)) throw py::type_error("parameters must be a dict");
-  return to_ordered_json(parameters, "parameters");
-}
-
 py::list check_parameters_text(const std::string& text, py::object parameters,
                                const std::string& kernel_name, const std::string& language) {
   InspectOptions options;

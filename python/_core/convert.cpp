@@ -42,6 +42,12 @@ nlohmann::ordered_json to_ordered_json(py::handle value, const std::string& wher
                        std::string(py::str(py::type::handle_of(value).attr("__name__"))));
 }
 
+nlohmann::ordered_json parameters_from(py::handle parameters) {
+  if (parameters.is_none()) return nlohmann::ordered_json::object();
+  if (!py::isinstance<py::dict>(parameters)) throw py::type_error("parameters must be a dict");
+  return to_ordered_json(parameters, "parameters");
+}
+
 namespace {
 
 // One walk for both JSON types: parameters keep their order, notebooks sort their keys.

@@ -158,14 +158,7 @@ void bind_options(py::module_& m) {
       .def_readwrite("output_path", &RunOptions::output_path)
       .def_property(
           "parameters", [](const RunOptions& o) { return to_python(o.parameters); },
-          [](RunOptions& o, py::handle value) {
-            if (value.is_none()) {
-              o.parameters = params::Parameters::object();
-              return;
-            }
-            if (!py::isinstance<py::dict>(value)) throw py::type_error("parameters must be a dict");
-            o.parameters = to_ordered_json(value, "parameters");
-          })
+          [](RunOptions& o, py::handle value) { o.parameters = parameters_from(value); })
       .def_readwrite("kernel_name", &RunOptions::kernel_name)
       .def_readwrite("language", &RunOptions::language)
       .def_readwrite("cwd", &RunOptions::cwd)
