@@ -57,6 +57,7 @@ from papermill_compare import (
 )
 
 papermill = pytest.importorskip("papermill")
+import jupyter_client.kernelspec  # noqa: E402
 import nbclient.exceptions  # noqa: E402
 import papermill.exceptions  # noqa: E402
 import papermill.iorw  # noqa: E402
@@ -70,6 +71,7 @@ EXCEPTIONS = {
     nbclient.exceptions.CellTimeoutError: nbexec.TimeoutError,
     nbclient.exceptions.DeadKernelError: nbexec.KernelDiedError,
     papermill.exceptions.PapermillMissingParameterException: nbexec.ParameterError,
+    jupyter_client.kernelspec.NoSuchKernel: nbexec.KernelNotFoundError,
 }
 UNKNOWN = "Passed unknown parameter: "
 NO_PARAMETERS_CELL = "Input notebook does not contain a cell with tag 'parameters'"
@@ -194,6 +196,9 @@ API_CASES = [
     ApiCase("missing_path_parameter", "declared", {"parameters": {"var": 1}},
             output="out-{missing}.ipynb",
             error=papermill.exceptions.PapermillMissingParameterException),
+    ApiCase("missing_kernel", "declared", {"kernel_name": "no-such-kernel"},
+            error=jupyter_client.kernelspec.NoSuchKernel,
+            deliberate="bad input: nbexec writes nothing, papermill may have saved"),
     ApiCase("timeout", "sleeping", {"execution_timeout": 2},
             error=nbclient.exceptions.CellTimeoutError,
             deliberate="a cell cut short by its deadline has failed"),
@@ -585,7 +590,9 @@ def test_parameters_papermill_accepts_are_injected_as_papermill_injects_them(run
         nb = run.nb
         assert nb["cells"][0]["metadata"]["tags"] == ["injected-parameters"]
         assert text(nb["cells"][0]["source"]) == '# Parameters\nvar = 3\nmsg = "top"\n'
-        assert NO_PARAMETERS_CELL in run.warnings, (run.tool, run.warnings)
+        # papermill's text, or nbexec's own saying the same.
+        assert any(NO_PARAMETERS_CELL in m or "no cell is tagged 'parameters'" in m
+                   for m in run.warnings), (run.tool, run.warnings)
     _, pm_run, nx_run = api_pair(runs, "str_for_int_own")
     for run in (pm_run, nx_run):
         assert code_outputs(run.nb)[2]["outputs"][0]["text"] == "var 'It works' str\n"
@@ -656,6 +663,34 @@ def test_stream_files_and_logged_outputs(runs):
     assert nx_logged == pm_logged
 
 
+def _lines(run, *starts):
+    out = run.output_path
+    return [m.replace(out, "OUT") for _, m in run.records if m.startswith(starts)]
+
+
+@pytest.mark.xfail(strict=True, reason="nbexec logs 'Input notebook:' / 'Output notebook:' "
+                   "where papermill logs 'Input Notebook:' / 'Output Notebook:'")
+def test_logged_notebook_paths(runs):
+    _, pm_run, nx_run = api_pair(runs, "streams_and_logs")
+    starts = ("Input Notebook:", "Output Notebook:", "Input notebook:", "Output notebook:")
+    assert _lines(pm_run, *starts) == [f"Input Notebook:  {pm_run.input_path}",
+                                       "Output Notebook: OUT"]
+    assert _lines(nx_run, *starts) == _lines(pm_run, *starts)
+
+
+@pytest.mark.xfail(strict=True, reason="with log_output=True papermill logs 'Executing Cell "
+                   "N---' / 'Ending Cell N---' around each cell; nbexec's Python API logs no "
+                   "separator (its CLI prints them, for code cells only)")
+def test_logged_cell_separators(runs):
+    _, pm_run, nx_run = api_pair(runs, "streams_and_logs")
+    code = [i + 1 for i, c in enumerate(pm_run.nb["cells"]) if c["cell_type"] == "code"]
+    expected = [line for n in code for line in (f"Executing Cell {n:-<40}",
+                                                 f"Ending Cell {n:-<43}")]
+    pm_lines = _lines(pm_run, "Executing Cell", "Ending Cell")
+    assert [line for line in pm_lines if int(line.split()[2].strip("-")) in code] == expected
+    assert _lines(nx_run, "Executing Cell", "Ending Cell") == expected
+
+
 def test_progress_bar_dict(runs):
     _, pm_run, nx_run = api_pair(runs, "progress_bar_dict")
     for run in (pm_run, nx_run):
@@ -672,6 +707,13 @@ def test_execution_error_fields(runs):
     assert str(error).startswith("\n" + "-" * 75 + '\nException encountered at "In [4]":\n')
     assert "\x1b" not in str(error) and str(error).endswith("\n")
     assert strip_ansi(str(error)) == str(error)
+
+
+def test_missing_kernel_writes_nothing(runs):
+    """Deliberate (ARCHITECTURE.md, bad input): nbexec refuses before writing anything."""
+    _, pm_run, nx_run = api_pair(runs, "missing_kernel")
+    assert "no-such-kernel" in str(pm_run.error) and "no-such-kernel" in str(nx_run.error)
+    assert not any(nx_run.folder.iterdir())
 
 
 def test_cut_short_runs_save_the_notebook(runs):
@@ -802,7 +844,7 @@ def test_cli_log_level(runs):
     # Shown at INFO (the default), hidden at ERROR: the run's progress lines and warnings.
     assert "Input Notebook:" in pm_default.stderr and "Input notebook:" in nx_default.stderr
     for run in (pm_run, nx_run):
-        assert "nput notebook:" not in run.stderr.lower().replace("input", "nput"), run.tool
+        assert "input notebook:" not in run.stderr.lower(), run.tool
         assert UNKNOWN not in run.stderr, run.tool
 
 
