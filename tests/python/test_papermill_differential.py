@@ -353,12 +353,13 @@ CLI_CASES = [
             unknown=("undeclared",)),
     CliCase("str_for_int", "declared", ("-p", "var", "It works")),
     CliCase("str_for_int_corpus", corpus("nb_version_4.4.ipynb"), ("-p", "var", "It works")),
+    # -y is read before -p, whatever the order on the command line.
     CliCase("no_parameters_cell", "undeclared", ("-p", "var", "5", "-y", "msg: [1, 2]"),
-            unknown=("var", "msg")),
+            unknown=("msg", "var")),
     # Every parameter source at once, merged in papermill's order (-b, -f, -y, -p, -r).
     CliCase("sources", "declared", ("-b", B64, "-f", "PARAMS_YAML", "-y", "ratio: 0.125",
                                     "-p", "var", "10", "-r", "msg", "007", "--inject-paths"),
-            unknown=("nested", "PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")),
+            unknown=("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH", "nested")),
     CliCase("corpus_yaml", corpus("simple_execute.ipynb"), ("-f", "EXAMPLE_YAML", "-p", "msg",
                                                             "yes"),
             unknown=("foo", "bar", "baz", "a_date")),
