@@ -12,11 +12,11 @@ namespace nbexec {
 // flag, a Python keyword.
 enum class Remedy {
   none,
-  kernel_name,               // name a kernel: the notebook names none, or an unknown one
-  start_timeout,             // allow the kernel longer to start
-  execution_timeout,         // allow cells longer, or interrupt and go on
-  allow_unknown_parameters,  // let names the parameters cell does not declare through
-  working_directory,         // give a working directory that exists
+  kernel_name,            // name a kernel: the notebook names none, or an unknown one
+  start_timeout,          // allow the kernel longer to start
+  execution_timeout,      // allow cells longer, or interrupt and go on
+  relax_parameter_check,  // let parameters the notebook does not declare or expect through
+  working_directory,      // give a working directory that exists
 };
 
 // Root of every error nbexec throws. The message is meant for a user: it names the file,

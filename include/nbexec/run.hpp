@@ -21,9 +21,20 @@ enum class LogLevel { debug, info, warning, error };
 // kernel starts.
 enum class ParameterCheck {
   strict,        // unknown names and contradicting types are errors (ParameterError, exit 2)
-  warn_unknown,  // unknown names are warnings (papermill's behaviour); types are still checked
-  off,           // no type check; unknown names are warnings, as in papermill
+  warn,          // both are warnings and the run goes on (papermill's surfaces by default)
+  warn_unknown,  // unknown names are warnings; contradicting types are still errors
+  off,           // no type check; unknown names are warnings (papermill's own behaviour)
 };
+
+// The environment variable that sets the strictness of every surface whose caller did not
+// choose: 1/true/yes/on for strict, 0/false/no/off for warnings (docs/parameters.md).
+inline constexpr const char* strict_parameters_variable = "NBEXEC_STRICT_PARAMETERS";
+
+// The one strictness switch: the caller's explicit choice, else NBEXEC_STRICT_PARAMETERS,
+// else the surface's own default (strict for `nbexec run` and the C++ API, warnings for
+// papermill's command form and execute_notebook). A value of the variable that is none of
+// the above is a UsageError, so a typo in a pipeline image does not pass unnoticed.
+bool resolve_strict_parameters(std::optional<bool> choice, bool surface_default);
 
 // Everything one papermill-style run needs.
 struct RunOptions {

@@ -80,8 +80,8 @@ std::string keyword_hint(nbexec::Remedy remedy) {
       return " (start_timeout=)";
     case nbexec::Remedy::execution_timeout:
       return " (execution_timeout=)";
-    case nbexec::Remedy::allow_unknown_parameters:
-      return " (allow_unknown_parameters=True makes unknown names a warning)";
+    case nbexec::Remedy::relax_parameter_check:
+      return " (strict_parameters=False makes this a warning, as in papermill)";
     case nbexec::Remedy::working_directory:
       return " (cwd=)";
   }

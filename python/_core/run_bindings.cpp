@@ -148,6 +148,8 @@ void bind_options(py::module_& m) {
   py::enum_<ParameterCheck>(m, "ParameterCheck",
                             "How supplied parameters are checked against the parameters cell.")
       .value("strict", ParameterCheck::strict, "unknown names and contradicting types raise")
+      .value("warn", ParameterCheck::warn,
+             "unknown names and contradicting types are warnings (papermill's surfaces)")
       .value("warn_unknown", ParameterCheck::warn_unknown,
              "unknown names are warnings; types are still checked")
       .value("off", ParameterCheck::off, "no type check; unknown names are warnings");
@@ -241,6 +243,12 @@ void bind_run(py::module_& m) {
       "runs. log(level, line), output(cell_index, output) and event(event) (only the kinds in "
       "event_kinds) are called as the run goes; an exception in one stops the run and is "
       "raised after the final save.");
+  m.def("resolve_strict_parameters", &resolve_strict_parameters, py::arg("choice"),
+        py::arg("surface_default"),
+        "The strictness switch: `choice` when not None, else NBEXEC_STRICT_PARAMETERS, else "
+        "`surface_default`; a value of the variable that is not a yes or a no raises "
+        "UsageError.");
+  m.attr("STRICT_PARAMETERS_VARIABLE") = strict_parameters_variable;
 }
 
 }  // namespace nbexec::python

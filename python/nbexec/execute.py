@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import IO, Any, Optional, Union
 
 from nbexec import _core, remote
-from nbexec.exceptions import ExecutionError
+from nbexec.exceptions import execution_error
 from nbexec.exceptions import TimeoutError as _TimeoutError
 from nbexec.progress import ProgressBar, ProgressBarSpec, check_spec
 from nbexec.staging import Staging, stage_paths
@@ -25,8 +25,9 @@ _LEVELS = {
     "ERROR": logging.ERROR,
 }
 
-# papermill's engines that nbexec stands in for; any other engine_name is logged and ignored.
-_PAPERMILL_ENGINES = (None, "", "nbclient")
+# papermill's engines that nbexec stands in for (its default, and nbexec's own papermill
+# plug-in); any other engine_name is logged and ignored.
+_PAPERMILL_ENGINES = (None, "", "nbclient", "nbexec")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -142,6 +143,7 @@ def execute_notebook(
     autosave_cell_every: float = 30,
     allow_errors: bool = False,
     interrupt_on_timeout: bool = False,
+    strict_parameters: Optional[bool] = None,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
     **engine_kwargs: Any,
@@ -182,10 +184,15 @@ def execute_notebook(
         allow_errors: keep going after a cell raises.
         interrupt_on_timeout: past ``execution_timeout``, interrupt the cell and go on with the
             next; TimeoutError is raised at the end, after the notebook is saved.
-        allow_unknown_parameters: a parameter the notebook does not define is logged as a
-            warning (papermill's behaviour) instead of raising ParameterError.
-        check_parameters: check names and types against the notebook's parameters cell before
-            the kernel starts; False does no type check (papermill's behaviour).
+        strict_parameters: check the parameters against the notebook's parameters cell
+            before the kernel starts and raise ParameterError (nothing written) for a name it
+            does not define or a value whose type contradicts it. None (default): the
+            environment's ``NBEXEC_STRICT_PARAMETERS`` (1/0), else False: both are logged as
+            warnings (an unknown name as papermill logs it, "Passed unknown parameter: NAME")
+            and the run goes on, as in papermill.
+        allow_unknown_parameters: when strict, an unknown name is a warning and only a value
+            of the wrong type raises.
+        check_parameters: False checks no types at all (unknown names are still logged).
 
     Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
@@ -196,8 +203,8 @@ def execute_notebook(
     Raises:
         ExecutionError: a cell raised (the output notebook is saved first).
         NotebookError, ParameterError, KernelNotFoundError, UsageError: bad input, including
-            parameters the notebook does not define or of the wrong type and a ``cwd`` that is
-            not a directory (nothing is written).
+            (with ``strict_parameters``) parameters the notebook does not define or of the
+            wrong type, and a ``cwd`` that is not a directory (nothing is written).
         TimeoutError, KernelDiedError: the run could not finish (output saved first).
         KeyboardInterrupt: the run was interrupted (the kernel is stopped, the output saved).
         ImportError: a remote path without fsspec (or the filesystem's package) installed.
@@ -209,6 +216,8 @@ def execute_notebook(
         logger.warning("engine_name=%r ignored: nbexec runs the notebook with its own engine",
                        engine_name)
     check_spec(progress_bar)
+    parameter_check = _parameter_check(strict_parameters, allow_unknown_parameters,
+                                       check_parameters)
     if autosave_cell_every < 0:
         raise ValueError("autosave_cell_every must be >= 0")
 
@@ -243,8 +252,7 @@ def execute_notebook(
                                language=language, cwd=cwd, start_timeout=start_timeout,
                                execution_timeout=execution_timeout, allow_errors=allow_errors,
                                report_mode=report_mode, prepare_only=prepare_only,
-                               check_parameters=check_parameters,
-                               allow_unknown_parameters=allow_unknown_parameters,
+                               parameter_check=parameter_check,
                                request_save_on_cell_execute=request_save_on_cell_execute,
                                autosave_cell_every=autosave_cell_every,
                                interrupt_on_timeout=interrupt_on_timeout)
@@ -275,8 +283,8 @@ def execute_notebook(
         raise KeyboardInterrupt("nbexec: run interrupted; the output notebook was saved")
     failure = result.failure
     if failure is not None:
-        raise ExecutionError(failure.cell_index, failure.exec_count, failure.source,
-                             failure.ename, failure.evalue, list(failure.traceback))
+        raise execution_error(failure.cell_index, failure.exec_count, failure.source,
+                              failure.ename, failure.evalue, list(failure.traceback))
     if result.timed_out_cells:
         cells = ", ".join(str(i) for i in result.timed_out_cells)
         raise _TimeoutError(f"nbexec: cell(s) {cells} passed execution_timeout and were "
@@ -285,11 +293,22 @@ def execute_notebook(
     return _as_notebook(stage.patch_notebook(nb) if stage.active else nb)
 
 
+def _parameter_check(strict_parameters: Optional[bool], allow_unknown_parameters: bool,
+                     check_parameters: bool) -> "_core.ParameterCheck":
+    """The one strictness switch (papermill's leniency unless asked), then its refinements."""
+    if not check_parameters:
+        return _core.ParameterCheck.off
+    if not _core.resolve_strict_parameters(strict_parameters, False):
+        return _core.ParameterCheck.warn
+    if allow_unknown_parameters:
+        return _core.ParameterCheck.warn_unknown
+    return _core.ParameterCheck.strict
+
+
 def _run_options(core_input: str, core_output: str, params: Optional[dict[str, Any]], *,
                  kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
-                 report_mode, prepare_only, check_parameters, allow_unknown_parameters,
-                 request_save_on_cell_execute, autosave_cell_every,
-                 interrupt_on_timeout) -> "_core.RunOptions":
+                 report_mode, prepare_only, parameter_check, request_save_on_cell_execute,
+                 autosave_cell_every, interrupt_on_timeout) -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -304,9 +323,7 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.report_mode = report_mode
     options.prepare_only = prepare_only
     options.env_prefix = sys.prefix
-    options.parameter_check = (_core.ParameterCheck.off if not check_parameters
-                               else _core.ParameterCheck.warn_unknown if allow_unknown_parameters
-                               else _core.ParameterCheck.strict)
+    options.parameter_check = parameter_check
     options.request_save_on_cell_execute = request_save_on_cell_execute
     options.autosave_cell_every = float(autosave_cell_every)
     options.interrupt_on_timeout = interrupt_on_timeout

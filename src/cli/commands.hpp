@@ -12,7 +12,9 @@ namespace nbexec::cli {
 // yields the process exit code.
 using Action = std::function<int()>;
 
-Action add_run_command(CLI::App& app);
+// `papermill_form` is read when the action runs: true when nbexec was called as
+// `nbexec INPUT OUTPUT ...` (papermill's command line, with papermill's defaults).
+Action add_run_command(CLI::App& app, const bool& papermill_form);
 Action add_kernelspecs_command(CLI::App& app);
 Action add_inspect_command(CLI::App& app);
 

@@ -30,8 +30,8 @@ std::string flag_hint(Remedy remedy) {
       return " (--start-timeout)";
     case Remedy::execution_timeout:
       return " (--execution-timeout)";
-    case Remedy::allow_unknown_parameters:
-      return " (--allow-unknown-parameters makes unknown names a warning)";
+    case Remedy::relax_parameter_check:
+      return " (--no-strict-parameters makes this a warning, as in papermill)";
     case Remedy::working_directory:
       return " (--cwd)";
   }

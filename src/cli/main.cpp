@@ -11,19 +11,29 @@
 
 namespace {
 
-// papermill is called as `papermill INPUT OUTPUT ...`; nbexec accepts that form too by
-// treating a first argument that is neither an option nor a subcommand as `run`.
-std::vector<std::string> with_implicit_run(int argc, char** argv) {
+bool is_subcommand(const std::string& word) {
+  return word == "run" || word == "kernelspecs" || word == "inspect";
+}
+
+// papermill is called as `papermill INPUT OUTPUT ...`, with its options anywhere; nbexec accepts
+// that form too, as `run` with papermill's defaults, when the first argument is not a
+// subcommand: either a path, or an option of run's when no subcommand word follows
+// (`nbexec -p alpha 1 in.ipynb out.ipynb`).
+std::vector<std::string> with_implicit_run(int argc, char** argv, bool& papermill_form) {
   std::vector<std::string> args(argv + 1, argv + argc);
   // `nbexec help [SUBCOMMAND]` is `nbexec [SUBCOMMAND] --help`.
   if (!args.empty() && args[0] == "help") {
     if (args.size() > 1) return {args[1], "--help"};
     return {"--help"};
   }
-  if (!args.empty() && !args[0].empty() && args[0][0] != '-' && args[0] != "run" &&
-      args[0] != "kernelspecs" && args[0] != "inspect") {
-    args.insert(args.begin(), "run");
+  if (args.empty() || args[0].empty() || is_subcommand(args[0])) return args;
+  if (args[0][0] == '-') {
+    const bool top_level =
+        args[0] == "-h" || args[0] == "--help" || args[0] == "-V" || args[0] == "--version";
+    if (top_level || std::any_of(args.begin(), args.end(), is_subcommand)) return args;
   }
+  args.insert(args.begin(), "run");
+  papermill_form = true;
   return args;
 }
 
@@ -33,7 +43,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "nbexec: run Jupyter notebooks as pipeline steps, papermill-compatible.\n\n"
       "  nbexec run INPUT.ipynb OUTPUT.ipynb -p alpha 0.5 -f params.yaml\n"
-      "  nbexec INPUT.ipynb OUTPUT.ipynb ...      (papermill's form, same as run)\n"
+      "  nbexec INPUT.ipynb OUTPUT.ipynb ...      (papermill's form: run, with papermill's\n"
+      "                                           lenient parameter check)\n"
       "  nbexec inspect INPUT.ipynb [--json]      (the notebook's parameters and their types)\n"
       "  nbexec kernelspecs                       (list the kernels nbexec can start)\n\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
@@ -45,11 +56,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.footer("Run `nbexec SUBCOMMAND --help` for the options of each subcommand.");
 
-  nbexec::cli::Action run_action = nbexec::cli::add_run_command(app);
+  bool papermill_form = false;
+  nbexec::cli::Action run_action = nbexec::cli::add_run_command(app, papermill_form);
   nbexec::cli::Action kernelspecs_action = nbexec::cli::add_kernelspecs_command(app);
   nbexec::cli::Action inspect_action = nbexec::cli::add_inspect_command(app);
 
-  std::vector<std::string> args = with_implicit_run(argc, argv);
+  std::vector<std::string> args = with_implicit_run(argc, argv, papermill_form);
   const bool json_log = nbexec::cli::json_log_requested(args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
   try {

@@ -44,8 +44,10 @@ struct RunArgs {
   bool report_mode = false;
   bool prepare_only = false;
   bool help_notebook = false;
+  std::optional<bool> strict_parameters;  // --strict-parameters / --no-strict-parameters
   bool allow_unknown_parameters = false;
   bool no_parameter_check = false;
+  bool papermill_form = false;  // called as `nbexec INPUT OUTPUT ...`, without `run`
   std::string log_level = "INFO";
   std::string log_format = "text";
   bool progress_bar = true;  // --no-progress-bar turns the (TTY-only) bar off
@@ -91,14 +93,22 @@ int help_notebook(const RunArgs& args, const params::Parameters& parameters) {
   return print_notebook_help(args.input, found.parameters, std::cout);
 }
 
+// `nbexec run` is nbexec's own command and fails early by default; papermill's command form
+// behaves as papermill does, so existing command lines keep working (docs/cli.md).
+ParameterCheck parameter_check(const RunArgs& args) {
+  if (args.no_parameter_check) return ParameterCheck::off;
+  if (!resolve_strict_parameters(args.strict_parameters, !args.papermill_form)) {
+    return ParameterCheck::warn;
+  }
+  return args.allow_unknown_parameters ? ParameterCheck::warn_unknown : ParameterCheck::strict;
+}
+
 RunOptions run_options(const RunArgs& args, params::Parameters parameters) {
   RunOptions options;
   options.input_path = args.input;
   options.output_path = args.output;
   options.parameters = std::move(parameters);
-  options.parameter_check = args.no_parameter_check         ? ParameterCheck::off
-                            : args.allow_unknown_parameters ? ParameterCheck::warn_unknown
-                                                            : ParameterCheck::strict;
+  options.parameter_check = parameter_check(args);
   options.kernel_name = args.kernel;
   options.language = args.language;
   if (!args.cwd.empty()) options.cwd = args.cwd;
@@ -201,9 +211,10 @@ int run(const RunArgs& args) {
 }
 
 // --engine: papermill's engines that run a notebook on a Jupyter kernel (its default is
-// nbclient); nbexec is such an engine and knows no other.
+// nbclient, and nbexec's papermill plug-in is "nbexec"); nbexec is such an engine and knows no
+// other.
 std::string check_engine(std::string& name) {
-  if (name == "nbclient") return {};
+  if (name == "nbclient" || name == "nbexec") return {};
   return "nbexec runs notebooks on a Jupyter kernel, as papermill's default engine 'nbclient' "
          "does; engine '" +
          name + "' is not available";
@@ -211,7 +222,7 @@ std::string check_engine(std::string& name) {
 
 }  // namespace
 
-Action add_run_command(CLI::App& app) {
+Action add_run_command(CLI::App& app, const bool& papermill_form) {
   auto args = std::make_shared<RunArgs>();
   auto* command = app.add_subcommand(
       "run",
@@ -233,8 +244,8 @@ Action add_run_command(CLI::App& app) {
   command->add_option("--cwd", args->cwd, "Working directory of the kernel");
   command
       ->add_option("--engine", args->engine,
-                   "Accepted for papermill compatibility: only nbclient (papermill's default, "
-                   "run on a Jupyter kernel); any other name is exit 2")
+                   "Accepted for papermill compatibility: nbclient (papermill's default, run on "
+                   "a Jupyter kernel) or nbexec; any other name is exit 2")
       ->check(CLI::Validator(check_engine, "NAME"));
   command->add_option("--start-timeout,--start_timeout", args->start_timeout,
                       "Seconds to wait for the kernel to start (default 60)");
@@ -280,10 +291,25 @@ Action add_run_command(CLI::App& app) {
                     "Hide the source of every code cell (metadata.jupyter.source_hidden)");
   command->add_flag("--help-notebook", args->help_notebook,
                     "Show the notebook's parameters (name, type, default, help) and exit");
+  // Two callbacks rather than one optional flag: not giving either must leave the choice to
+  // the environment and the form, and giving both is a contradiction.
+  auto* strict = command->add_flag_callback(
+      "--strict-parameters", [args] { args->strict_parameters = true; },
+      "An unknown name or a value of the wrong type is exit 2 before anything is written "
+      "(default for `nbexec run`; papermill's form `nbexec IN OUT` warns and runs, unless "
+      "NBEXEC_STRICT_PARAMETERS=1 is in the environment)");
+  command
+      ->add_flag_callback(
+          "--no-strict-parameters", [args] { args->strict_parameters = false; },
+          "Unknown names and values of the wrong type are warnings and the run goes on, as in "
+          "papermill (default for papermill's form, unless NBEXEC_STRICT_PARAMETERS=1)")
+      ->excludes(strict);
   command->add_flag("--allow-unknown-parameters", args->allow_unknown_parameters,
-                    "A parameter the notebook does not define is a warning, not an error");
+                    "When strict: a parameter the notebook does not define is a warning, a "
+                    "value of the wrong type still an error");
   command->add_flag("--no-parameter-check", args->no_parameter_check,
-                    "Do not check parameters against the notebook (papermill's behaviour)");
+                    "Do not check types at all; unknown names are warnings (papermill's "
+                    "behaviour)");
   command->add_flag("--prepare-only,!--prepare-execute", args->prepare_only,
                     "Inject parameters and write the output without executing");
   command
@@ -308,9 +334,11 @@ Action add_run_command(CLI::App& app) {
       "  nbexec run in.ipynb out.ipynb --execution-timeout 600 --interrupt-on-timeout\n"
       "  nbexec run in.ipynb - --prepare-only > parameterized.ipynb\n\n"
       "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins) and are checked\n"
-      "against the notebook's parameters cell before the kernel starts: an unknown name or a\n"
-      "value of the wrong type is exit 2. INPUT and OUTPUT may name parameters: "
-      "out-{alpha}.ipynb.\n"
+      "against the notebook's parameters cell before the kernel starts. `nbexec run` is strict:\n"
+      "an unknown name or a value of the wrong type is exit 2. Papermill's form `nbexec IN OUT`\n"
+      "logs them as warnings (\"Passed unknown parameter: NAME\") and runs, as papermill does;\n"
+      "--strict-parameters or NBEXEC_STRICT_PARAMETERS=1 makes it strict too.\n"
+      "INPUT and OUTPUT may name parameters: out-{alpha}.ipynb.\n"
       "Progress goes to stderr: a bar on a terminal, else one line per cell.\n\n"
       "Exit codes:\n"
       "  0      success\n"
@@ -321,7 +349,10 @@ Action add_run_command(CLI::App& app) {
       "  70     internal error (a bug in nbexec; please report it)\n"
       "  128+N  stopped by signal N (SIGINT 130, SIGTERM 143); the notebook was saved\n"
       "See docs/cli.md and docs/events.md.");
-  return [args]() { return run(*args); };
+  return [args, &papermill_form]() {
+    args->papermill_form = papermill_form;
+    return run(*args);
+  };
 }
 
 }  // namespace nbexec::cli

@@ -12,6 +12,8 @@
 #include <nbexec/params/inspect/inspect.hpp>
 #include <nbexec/params/path/path_template.hpp>
 
+#include <algorithm>
+
 namespace nbexec::run_detail {
 namespace {
 
@@ -29,38 +31,66 @@ std::string resolve_kernel_name(const RunOptions& options, const notebook::Noteb
   return name;
 }
 
+// papermill's own warning for a name the parameters cell does not define (its
+// execute_notebook logs it, word for word, before injecting the value anyway).
+std::string papermill_unknown_warning(const std::string& name) {
+  return "Passed unknown parameter: " + name;
+}
+
+// Warning modes say what papermill says for an unknown name: the drop-in surfaces log the
+// lines papermill users already grep for.
+bool papermill_wording(ParameterCheck check) {
+  return check == ParameterCheck::warn || check == ParameterCheck::off;
+}
+
+// papermill's loop over what was passed, in its order: every name the cell does not define,
+// the --inject-paths names included, gets its line.
+void log_papermill_unknown_names(const params::Parameters& supplied,
+                                 const params::NotebookParameters& declared,
+                                 const RunReporter& reporter) {
+  for (auto it = supplied.begin(); it != supplied.end(); ++it) {
+    const bool defined = std::any_of(declared.parameters.begin(), declared.parameters.end(),
+                                     [&](const auto& info) { return info.name == it.key(); });
+    if (!defined) reporter.log(LogLevel::warning, papermill_unknown_warning(it.key()));
+  }
+}
+
 // Checks the supplied parameters against the parameters cell before any kernel starts. A
 // language nbexec cannot inspect is not checked (with a warning), since nothing is known.
 void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
                                const Prepared& prepared, const RunReporter& reporter) {
   if (options.parameters.empty()) return;
+  const ParameterCheck check = options.parameter_check;
   params::NotebookParameters declared;
   try {
     declared = params::inspect_notebook_parameters(nb, prepared.kernel_name, prepared.language);
   } catch (const ParameterError& error) {
     reporter.log(LogLevel::warning,
                  std::string("parameters not checked against the notebook: ") + error.what());
+    // papermill finds no parameters there either, and calls each one unknown.
+    if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, {}, reporter);
     return;
   }
+  if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, declared, reporter);
   std::string errors;
-  bool any_unknown = false;
   for (const auto& problem : params::check_parameters(options.parameters, declared)) {
     const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
+    if (unknown && papermill_wording(check)) continue;  // said above, in papermill's words
+    if (check == ParameterCheck::off) continue;         // no type check
     // Lines the grammar could not read may hold the definition: an unknown name is then
     // only a warning.
-    const bool as_warning = options.parameter_check == ParameterCheck::off ||
-                            (unknown && (options.parameter_check == ParameterCheck::warn_unknown ||
-                                         !declared.warnings.empty()));
+    const bool as_warning =
+        check == ParameterCheck::warn ||
+        (unknown && (check == ParameterCheck::warn_unknown || !declared.warnings.empty()));
     if (as_warning) {
-      if (unknown) reporter.log(LogLevel::warning, problem.message);
+      reporter.log(LogLevel::warning, problem.message);
     } else {
       errors += (errors.empty() ? "" : "; ") + problem.message;
-      any_unknown = any_unknown || unknown;
     }
   }
   if (!errors.empty()) {
     throw ParameterError(prepared.input_path.string() + ": " + errors,
-                         any_unknown ? Remedy::allow_unknown_parameters : Remedy::none);
+                         Remedy::relax_parameter_check);
   }
 }
 

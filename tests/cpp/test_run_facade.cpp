@@ -10,6 +10,7 @@
 
 #include "test_kernel_support.hpp"
 
+#include <cstdlib>
 #include <fstream>
 
 using namespace nbexec;
@@ -144,12 +145,12 @@ TEST_CASE("errors a caller can get past carry a remedy, and their text names no 
   SECTION("an unknown parameter in strict mode") {
     options.input_path = dir.path() / "typed.ipynb";
     options.parameters = {{"b", 2}};
-    CHECK(remedy_of(options) == Remedy::allow_unknown_parameters);
+    CHECK(remedy_of(options) == Remedy::relax_parameter_check);
   }
-  SECTION("a contradicting type alone has nothing to allow") {
+  SECTION("a contradicting type in strict mode") {
     options.input_path = dir.path() / "typed.ipynb";
     options.parameters = {{"a", "text"}};
-    CHECK(remedy_of(options) == Remedy::none);
+    CHECK(remedy_of(options) == Remedy::relax_parameter_check);
   }
   SECTION("a working directory that does not exist") {
     options.input_path = dir.path() / "typed.ipynb";
@@ -157,4 +158,70 @@ TEST_CASE("errors a caller can get past carry a remedy, and their text names no 
     CHECK(remedy_of(options) == Remedy::working_directory);
   }
   CHECK_FALSE(fs::exists(dir.path() / "out.ipynb"));
+}
+
+TEST_CASE("lenient parameters: papermill's warning for unknown names, the run goes on",
+          "[facade]") {
+  TempDir dir;
+  write_file(dir.path() / "typed.ipynb", notebook_text("a = 1", python_metadata()));
+  RunOptions options;
+  options.input_path = dir.path() / "typed.ipynb";
+  options.output_path = dir.path() / "out.ipynb";
+  options.prepare_only = true;
+  options.parameters = {{"zeta", 2}, {"a", "text"}};
+  std::vector<std::string> warnings;
+  options.log = [&warnings](LogLevel level, const std::string& line) {
+    if (level == LogLevel::warning) warnings.push_back(line);
+  };
+
+  SECTION("warn: both problems are warnings, in papermill's words for the unknown name") {
+    options.parameter_check = ParameterCheck::warn;
+    const RunResult result = run_notebook(options);
+    REQUIRE(warnings.size() == 2);
+    CHECK(warnings[0] == "Passed unknown parameter: zeta");
+    CHECK(warnings[1].find("parameter 'a'") != std::string::npos);
+    const auto& cells = result.notebook.document()["cells"];
+    REQUIRE(cells.size() == 2);
+    CHECK(cells[1]["metadata"]["tags"] == json::array({"injected-parameters"}));
+    CHECK(result.notebook.document()["metadata"]["papermill"]["parameters"] ==
+          json({{"zeta", 2}, {"a", "text"}}));
+  }
+  SECTION("off: no type check, the unknown name still said") {
+    options.parameter_check = ParameterCheck::off;
+    run_notebook(options);
+    CHECK(warnings == std::vector<std::string>{"Passed unknown parameter: zeta"});
+  }
+  SECTION("warn_unknown: the unknown name is a warning, the type an error") {
+    options.parameter_check = ParameterCheck::warn_unknown;
+    CHECK_THROWS_AS(run_notebook(options), ParameterError);
+    CHECK_FALSE(fs::exists(dir.path() / "out.ipynb"));
+  }
+  SECTION("strict: refused, nothing written") {
+    CHECK_THROWS_AS(run_notebook(options), ParameterError);
+    CHECK_FALSE(fs::exists(dir.path() / "out.ipynb"));
+  }
+}
+
+TEST_CASE("the strictness switch: choice, then NBEXEC_STRICT_PARAMETERS, then the default",
+          "[facade]") {
+  ::unsetenv(strict_parameters_variable);
+  CHECK(resolve_strict_parameters(std::nullopt, true));
+  CHECK_FALSE(resolve_strict_parameters(std::nullopt, false));
+  CHECK_FALSE(resolve_strict_parameters(false, true));
+  for (const char* on : {"1", "true", "YES", "On"}) {
+    ::setenv(strict_parameters_variable, on, 1);
+    CHECK(resolve_strict_parameters(std::nullopt, false));
+    CHECK_FALSE(resolve_strict_parameters(false, false));
+  }
+  for (const char* off : {"0", "False", "no", "OFF"}) {
+    ::setenv(strict_parameters_variable, off, 1);
+    CHECK_FALSE(resolve_strict_parameters(std::nullopt, true));
+    CHECK(resolve_strict_parameters(true, false));
+  }
+  ::setenv(strict_parameters_variable, "", 1);
+  CHECK(resolve_strict_parameters(std::nullopt, true));
+  ::setenv(strict_parameters_variable, "strict", 1);
+  CHECK_THROWS_AS(resolve_strict_parameters(std::nullopt, true), UsageError);
+  CHECK(resolve_strict_parameters(true, false));  // an explicit choice never reads it
+  ::unsetenv(strict_parameters_variable);
 }

@@ -31,10 +31,10 @@ def test_unknown_parameter_names_the_keyword(tmp_path):
     src = write(tmp_path / "in.ipynb", ["alpha = 1"], tagged=True)
     with pytest.raises(nbexec.ParameterError) as info:
         nbexec.execute_notebook(src, tmp_path / "out.ipynb", parameters={"beta": 2},
-                                progress_bar=False)
+                                progress_bar=False, strict_parameters=True)
     message = str(info.value)
     assert "unknown parameter 'beta'" in message
-    assert "allow_unknown_parameters=True" in message
+    assert "strict_parameters=False" in message
     assert not FLAG.search(message), message
     assert not (tmp_path / "out.ipynb").exists()
 

@@ -86,8 +86,53 @@ def test_an_unknown_name_is_exit_2_naming_it_and_the_known_names(run_cli, notebo
     assert proc.returncode == 2
     assert "unknown parameter 'alpah'" in proc.stderr
     assert "alpha, epochs, name, flags, model, anything" in proc.stderr
-    assert "--allow-unknown-parameters" in proc.stderr
+    assert "(--no-strict-parameters makes this a warning, as in papermill)" in proc.stderr
     assert not out.exists()
+
+
+def test_papermills_form_warns_as_papermill_and_runs(run_cli, notebook, tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = run_cli(notebook, out, "--prepare-only", "-p", "alpah", "0.1", "-p", "epochs", "ten")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert "nbexec: Passed unknown parameter: alpah" in lines
+    assert any("parameter 'epochs' is integer (declared as int) but was given string 'ten'"
+               in line for line in lines), proc.stderr
+    assert injected_source(out) == '# Parameters\nalpah = 0.1\nepochs = "ten"\n'
+    # Options before the paths are papermill's form too.
+    proc = run_cli("-p", "alpah", "0.1", "--prepare-only", notebook, out)
+    assert proc.returncode == 0, proc.stderr
+    assert "nbexec: Passed unknown parameter: alpah" in proc.stderr.splitlines()
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_papermills_form_is_strict_on_request(run_cli, notebook, tmp_path, monkeypatch, how):
+    out = tmp_path / "out.ipynb"
+    args = [notebook, out, "-p", "alpah", "0.1"]
+    if how == "flag":
+        args.append("--strict-parameters")
+    else:
+        monkeypatch.setenv("NBEXEC_STRICT_PARAMETERS", "1")
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert "unknown parameter 'alpah'" in proc.stderr
+    assert not out.exists()
+
+
+def test_the_environment_sets_the_default_of_run_and_flags_win(run_cli, notebook, tmp_path,
+                                                                monkeypatch):
+    out = tmp_path / "out.ipynb"
+    monkeypatch.setenv("NBEXEC_STRICT_PARAMETERS", "off")
+    assert run_cli("run", notebook, out, "--prepare-only", "-p", "x", "1").returncode == 0
+    proc = run_cli("run", notebook, out, "--prepare-only", "--strict-parameters", "-p", "x", "1")
+    assert proc.returncode == 2
+    monkeypatch.setenv("NBEXEC_STRICT_PARAMETERS", "sometimes")
+    proc = run_cli("run", notebook, out, "--prepare-only", "-p", "x", "1")
+    assert proc.returncode == 2
+    assert "NBEXEC_STRICT_PARAMETERS='sometimes'" in proc.stderr
+    proc = run_cli("run", notebook, out, "--strict-parameters", "--no-strict-parameters")
+    assert proc.returncode == 2
+    assert "excludes" in proc.stderr
 
 
 def test_allow_unknown_parameters_makes_it_papermills_warning(run_cli, notebook, tmp_path):
@@ -142,10 +187,11 @@ def test_the_python_api_makes_the_same_check(notebook, tmp_path):
     nbexec.validate_parameters(notebook, {"nope": 1}, allow_unknown=True)
     out = tmp_path / "api.ipynb"
     with pytest.raises(nbexec.ParameterError, match="epochs"):
-        nbexec.execute_notebook(notebook, out, parameters={"epochs": "ten"})
+        nbexec.execute_notebook(notebook, out, parameters={"epochs": "ten"},
+                                strict_parameters=True)
     assert not out.exists()
     nbexec.execute_notebook(notebook, out, parameters={"nope": 1}, prepare_only=True,
-                            allow_unknown_parameters=True)
+                            strict_parameters=True, allow_unknown_parameters=True)
     assert "nope = 1" in injected_source(out)
 
 

@@ -112,3 +112,23 @@ def test_positional_and_outside_pipeline(op):
     # Outside a pipeline (KFP would run it locally) the check still comes first.
     with pytest.raises(nbexec.ParameterError, match="'epochs'"):
         op(epochs="ten")
+
+
+def test_strict_parameters_false_opts_an_op_out_of_nbexecs_check(tmp_path):
+    from kfp.dsl.types.type_utils import InconsistentTypeException
+
+    path = tmp_path / "train.ipynb"
+    nbformat.write(make_notebook(["1"], parameters_cell=PARAMS), str(path))
+    lenient = notebook_component(path, image="img", strict_parameters=False)
+    # What nbexec would have refused is left to KFP's own checks, with KFP's errors.
+    with pytest.raises(InconsistentTypeException, match="'epochs'"):
+        _build(lenient, epochs=2.5)
+    with pytest.raises(TypeError, match="bogus"):
+        _build(lenient, bogus=1)
+    # ...and the step runs `nbexec run` lenient too.
+    args = lenient.component_spec.implementation.container.args
+    assert "--no-strict-parameters" in args
+    strict = notebook_component(path, image="img")
+    assert "--no-strict-parameters" not in strict.component_spec.implementation.container.args
+    with pytest.raises(nbexec.ParameterError):
+        _build(strict, epochs=2.5)

@@ -87,6 +87,7 @@ def run_options(
     allow_errors: bool = False,
     report_mode: bool = False,
     extra: Sequence[str] = (),
+    strict_parameters: bool = True,
 ) -> list[str]:
     """The ``nbexec run`` options the op passes (docs/cli.md)."""
     options: list[str] = []
@@ -108,6 +109,8 @@ def run_options(
         options.append("--allow-errors")
     if report_mode:
         options.append("--report-mode")
+    if not strict_parameters:
+        options.append("--no-strict-parameters")
     return options + [str(o) for o in extra]
 
 
@@ -168,6 +171,7 @@ def notebook_component(
     interrupt_on_timeout: bool = False,
     allow_errors: bool = False,
     report_mode: bool = False,
+    strict_parameters: bool = True,
     nbexec_options: Sequence[str] = (),
     notebook_in_image: Optional[str] = None,
     command: Sequence[str] = DEFAULT_COMMAND,
@@ -188,6 +192,11 @@ def notebook_component(
     outputs); ``"succeed"`` ends the step successfully with every output, the executed
     notebook showing the error included, and ``status``/``error`` saying what happened.
 
+    Calling the op in a pipeline checks its constant arguments against the notebook's
+    parameters cell (``nbexec.ParameterError`` while the pipeline is built), and the step runs
+    ``nbexec run`` strict. ``strict_parameters=False`` opts out of both: KFP's own type checks
+    remain, and the step logs what nbexec would have refused as warnings.
+
     See docs/kfp.md.
     """
     iface = interface.read_interface(
@@ -195,6 +204,7 @@ def notebook_component(
         language=language, scraps=scraps, discover_scraps=discover_scraps,
         parameter_types=parameter_types, artifact_inputs=artifact_inputs,
         artifact_outputs=artifact_outputs, metrics=metrics, html=html, on_failure=on_failure)
+    iface.strict_parameters = strict_parameters
     config = StepConfig(
         notebook_name=iface.notebook_name,
         notebook=None if notebook_in_image else embed.pack(iface.notebook_text),
@@ -204,7 +214,8 @@ def notebook_component(
         artifact_outputs=list(iface.artifact_outputs),
         scraps=dict(iface.scraps), metrics=metrics, html=html, on_failure=on_failure,
         run_options=run_options(kernel_name, language, cwd, execution_timeout, start_timeout,
-                                interrupt_on_timeout, allow_errors, report_mode, nbexec_options),
+                                interrupt_on_timeout, allow_errors, report_mode, nbexec_options,
+                                strict_parameters),
     )
     names = codegen.argument_names(iface)
 

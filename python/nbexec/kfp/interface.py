@@ -75,6 +75,8 @@ class Interface:
     metrics: bool = False
     html: bool = False
     on_failure: str = "fail"
+    # Check constant arguments when the pipeline is built (and run the step strict).
+    strict_parameters: bool = True
 
     def parameter(self, name: str) -> Optional[Parameter]:
         for p in self.parameters:

@@ -7,6 +7,9 @@ a name the cell does not define, or a value whose type contradicts the cell, rai
 ``nbexec.ParameterError`` naming the op, before anything is compiled or submitted. Arguments
 that are pipeline channels (another task's output, a pipeline parameter) are typed by KFP,
 which checks them against the op's input types itself.
+
+An op built with ``strict_parameters=False`` skips nbexec's check; KFP still refuses names
+the op has no input for, and values its input types refuse.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def check_arguments(iface: Interface, args: tuple, kwargs: Mapping[str, Any]) ->
             # (it does not look at the value of an unknown name).
             constants[name] = None if _is_channel(value) else value
             passed[name] = value  # KFP refuses it too, if the core does not
-    if constants:
+    if constants and iface.strict_parameters:
         try:
             problems = _core.check_parameters_text(iface.notebook_text, constants,
                                                    iface.kernel_name, iface.language)
