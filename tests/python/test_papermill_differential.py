@@ -187,7 +187,7 @@ API_CASES = [
                                              "progress_bar": True}, streams=True, logs=True),
     ApiCase("progress_bar_dict", "declared", {"progress_bar": {"desc": "Training"}},
             streams=True),
-    ApiCase("failing", "failing", {"parameters": {"n": 3}},
+    ApiCase("failing", "failing", {"parameters": {"n": 3}, "log_output": True},
             error=papermill.exceptions.PapermillExecutionError),
     ApiCase("failing_corpus", corpus("broken1.ipynb"),
             error=papermill.exceptions.PapermillExecutionError),
@@ -715,6 +715,17 @@ def test_missing_kernel_writes_nothing(runs):
     _, pm_run, nx_run = api_pair(runs, "missing_kernel")
     assert "no-such-kernel" in str(pm_run.error) and "no-such-kernel" in str(nx_run.error)
     assert not any(nx_run.folder.iterdir())
+
+
+def test_logged_outputs_of_a_failing_cell(runs):
+    """Deliberate (docs/python.md, Logging): nbexec also logs the error output at ERROR;
+    papermill's log_output_message logs streams and text/plain only."""
+    _, pm_run, nx_run = api_pair(runs, "failing")
+    outputs = ("[0, 1, 2]\n", "IndexError: list index out of range")
+    pm_logged = [r for r in pm_run.records if r[1] in outputs]
+    nx_logged = [r for r in nx_run.records if r[1] in outputs]
+    assert pm_logged == [("INFO", "[0, 1, 2]\n")]
+    assert nx_logged == pm_logged + [("ERROR", "IndexError: list index out of range")]
 
 
 def test_cut_short_runs_save_the_notebook(runs):
