@@ -66,6 +66,40 @@ def _log(level: str, line: str) -> None:
     logger.log(_LEVELS.get(level, logging.INFO), line)
 
 
+class _CellSeparators:
+    """papermill's log_output framing: "Executing Cell N---" and "Ending Cell N---" around every
+    cell, markdown and empty cells included, in the order papermill's loop visits them. The
+    run reports only the cells it executes; the others are framed when the run passes them."""
+
+    EVENTS = ("run_start", "cell_start", "cell_end")
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.next = 0  # the first cell not framed yet
+
+    def event(self, event: dict) -> None:
+        kind = event.get("event")
+        if kind == "run_start":
+            self.cells = int(event.get("cells", 0))
+        elif kind == "cell_start":
+            self._frame_up_to(event["cell_index"])
+            logger.info(f"Executing Cell {event['cell_index'] + 1:-<40}")
+        elif kind == "cell_end":
+            logger.info(f"Ending Cell {event['cell_index'] + 1:-<43}")
+            self.next = event["cell_index"] + 1
+
+    def finish(self) -> None:
+        """The cells after the last one run, once the run went through (papermill stops
+        framing at a failure)."""
+        self._frame_up_to(self.cells)
+
+    def _frame_up_to(self, index: int) -> None:
+        for cell in range(self.next, index):
+            logger.info(f"Executing Cell {cell + 1:-<40}")
+            logger.info(f"Ending Cell {cell + 1:-<43}")
+        self.next = max(self.next, index)
+
+
 class _StreamFiles:
     """stdout_file / stderr_file: stream text written (and flushed) as it arrives, as papermill
     does. A path is opened for writing and closed at the end; a file object is left open."""
@@ -236,16 +270,22 @@ def execute_notebook(
                 _log_output(output)
             streams.write(output)
 
+        separators = _CellSeparators() if log_output and not prepare_only else None
         kinds: set[str] = set()
         if bar is not None:
             kinds.update(ProgressBar.EVENTS)
+        if separators is not None:
+            kinds.update(_CellSeparators.EVENTS)
         if stage.target:
             kinds.add("save")
 
         def on_event(event: dict) -> None:
             if event.get("event") == "save":
                 stage.publish_on_save()
-            elif bar is not None:
+                return
+            if separators is not None:
+                separators.event(event)
+            if bar is not None:
                 bar.event(event)
 
         options = _run_options(core_input, core_output, params, kernel_name=kernel_name,
@@ -271,6 +311,8 @@ def execute_notebook(
             # Every way the run ends publishes the last save; a failure to do so raises.
             stage.publish()
         completed = not (result.cancelled or result.failure or result.timed_out_cells)
+        if separators is not None and not (result.cancelled or result.failure):
+            separators.finish()
     finally:
         if bar is not None:
             bar.close(completed=completed)

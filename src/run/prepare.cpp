@@ -145,9 +145,9 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
     prepared.output_path = params::parameterize_path(options.output_path.string(),
                                                      options.parameters, builtins, "output path");
   }
-  reporter.log(LogLevel::info, "Input notebook:  " + prepared.input_path.string());
+  reporter.log(LogLevel::info, "Input Notebook:  " + prepared.input_path.string());
   reporter.log(LogLevel::info,
-               "Output notebook: " +
+               "Output Notebook: " +
                    (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
 
   nb = notebook::load_notebook(prepared.input_path);
@@ -164,9 +164,9 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
     auto injected = params::inject_parameters(nb, options.parameters, prepared.kernel_name,
                                               prepared.language, options.report_mode);
     if (injected.placement == params::InjectPlacement::at_top_no_parameters) {
+      // papermill's words, so logs read the same whichever tool ran the notebook.
       reporter.log(LogLevel::warning,
-                   prepared.input_path.string() +
-                       ": no cell is tagged 'parameters'; parameters injected at the top");
+                   "Input notebook does not contain a cell with tag 'parameters'");
     }
   }
   if (options.report_mode) hide_code_sources(nb);

@@ -55,7 +55,7 @@ def test_log_output_routes_stdout_text_to_stdout_and_frames_cells_on_stderr(run_
         "Ending Cell 4" + "-" * 42,
     ]
     # The separators replace the per-cell log line; the other log lines stay.
-    assert "nbexec: Input notebook:  " + str(src) in lines
+    assert "nbexec: Input Notebook:  " + str(src) in lines
     assert not [line for line in lines if line.startswith("nbexec: Executing cell")]
 
 

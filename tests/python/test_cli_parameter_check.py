@@ -163,7 +163,7 @@ def test_a_notebook_without_parameters_cell_rejects_names(run_cli, write_noteboo
     assert "the notebook has no cell tagged 'parameters'" in proc.stderr
     proc = run_cli("run", src, out, "--prepare-only", "--allow-unknown-parameters", "-p", "a", "1")
     assert proc.returncode == 0
-    assert "injected at the top" in proc.stderr
+    assert "Input notebook does not contain a cell with tag 'parameters'" in proc.stderr
 
 
 def test_a_language_nbexec_cannot_inspect_is_not_checked(run_cli, tmp_path):
