@@ -192,6 +192,11 @@ class NBExecEngine(Engine):
                 if os.path.exists(private):
                     _copy_kernel_results(nb_man.nb, nbformat.read(private, as_version=4))
                 raise
+            except _core.NotebookError as error:
+                # The core validates what papermill prepared; name the user's notebook, not
+                # the private copy.
+                where = f"{kwargs.get('input_path') or 'the notebook'} (as papermill prepared it)"
+                raise type(error)(str(error).replace(source, where)) from None
         _copy_kernel_results(nb_man.nb, result.notebook)
         if result.cancelled:
             raise KeyboardInterrupt("nbexec: run interrupted; the kernel was stopped")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import json
 import logging
 import os
 import re
@@ -359,10 +360,23 @@ def test_per_cell_saves_are_paced_and_the_failure_is_saved(tmp_path, monkeypatch
     with pytest.raises(papermill.PapermillExecutionError):
         _run(path, tmp_path / "out.ipynb")
     final = saves[-1][0]
-    # The start save, a few paced saves, the failing cell's save, then notebook_complete.
-    assert 3 <= len(saves) <= 20, len(saves)
+    # The start save, at least one paced save as the outputs grow, the failing cell's save,
+    # then notebook_complete (papermill's manager alone would save 2 + 2 x 303 times).
+    assert 4 <= len(saves) <= 20, [size for size, _, _ in saves]
     assert saves[-1][2] is not None and saves[-2][1] and saves[-2][2] is None
     during = sum(size for size, _, _ in saves[1:-2])
     assert during <= 2.5 * final, (during, final)
     # papermill's engine would have saved 2 x 303 times; its final write added the banners.
     assert len(read_valid(tmp_path / "out.ipynb").cells) == 2 + 301 + 2
+
+
+def test_a_notebook_the_core_refuses_is_named_by_its_path(tmp_path):
+    # papermill's reader only warns about this schema error; nbexec's core refuses it.
+    nb = make_notebook(["print(1)"])
+    del nb.metadata.kernelspec["display_name"]
+    path = tmp_path / "in.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(nbexec.NotebookError) as caught:
+        _run(path, tmp_path / "out.ipynb")
+    assert str(path) in str(caught.value) and "display_name" in str(caught.value)
+    assert "nbexec-papermill-" not in str(caught.value)
