@@ -923,7 +923,7 @@ def main() -> int:
                         help="smoke run: small sizes, 1 repetition, no warm-up (about 3 minutes)")
     parser.add_argument("--cases", default="1,2,3,4,5,6,7,8", help="comma-separated case numbers")
     parser.add_argument("--repeat", type=int, help="runs per runner and size (default 5; 1 with"
-                        " --quick); papermill runs once at 1,000 cells")
+                        " --quick); papermill runs once at 1,000 cells (not in case 8)")
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "results.json"),
                         help="JSON results file (default bench/out/results.json)")
     default_cli = VENV / "bin" / "nbexec"
