@@ -18,6 +18,8 @@ Cases:
   5 one cell printing many lines, vs papermill (time, peak RSS, every line arrived)
   6 bytes written to the output file, many cells with 20 KB outputs, vs papermill (strace)
   7 16 notebooks run concurrently, vs papermill
+  8 papermill with nbexec as its engine (--engine nbexec), trivial cells, vs papermill's
+    default engine and `nbexec run`
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ FULL = {
     "bytes_cells": 1000,
     "concurrent": (16, 20),  # notebooks, trivial cells each
     "once_from_cells": 1000,  # papermill runs once at this many cells and above
+    "engine_cells": 1000,
 }
 QUICK = {
     "startup_repeat_factor": 3,
@@ -73,6 +76,7 @@ QUICK = {
     "bytes_cells": 100,
     "concurrent": (4, 5),
     "once_from_cells": 1000,
+    "engine_cells": 100,
 }
 OUTPUT_BYTES_PER_CELL = 20_000
 
@@ -677,6 +681,27 @@ class Bench:
         self.speedup_target(7, f"{count} concurrent: papermill / nbexec", rows["nbexec"],
                             rows["papermill"], None)
 
+    def case8_papermill_engine(self) -> None:
+        cells = self.sizes["engine_cells"]
+        print(f"case 8: papermill --engine nbexec, {cells} trivial cells", flush=True)
+        nb = trivial_notebook(self.work / "inputs" / f"engine-{cells}.ipynb", cells)
+        check = self.check_executed(cells)
+        papermill = [self.papermill, nb, "out.ipynb", "--no-progress-bar"]
+        # Every runner alternates, papermill included: this case is about the ratios between
+        # them in one session, so papermill runs --repeat times even at 1,000 cells.
+        rows = self.measure(8, cells, f"{cells} cells", [
+            Runner("nbexec", "nbexec", lambda s, d: (
+                [self.nbexec, "run", nb, d / "out.ipynb"], check)),
+            # papermill's CLI with nbexec's papermill engine (docs/papermill-engine.md)
+            Runner("pm+nbexec", "info", lambda s, d: (
+                [*papermill, "--engine", "nbexec"], check)),
+            Runner("papermill", "peer", lambda s, d: (papermill, check)),
+        ], self.args.repeat, warmup=False)
+        n, e, p = rows["nbexec"], rows["pm+nbexec"], rows["papermill"]
+        self.speedup_target(8, f"{cells}: papermill / papermill --engine nbexec", e, p, None)
+        self.speedup_target(8, f"{cells}: papermill / nbexec run", n, p, None)
+        self.speedup_target(8, f"{cells}: papermill --engine nbexec / nbexec run", n, e, None)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def nbexec_supports(self, option: str) -> bool:
@@ -783,6 +808,7 @@ CASE_TITLES = {
     5: "one cell printing many lines",
     6: "bytes written to the output file (runs under strace)",
     7: "notebooks run concurrently",
+    8: "papermill with nbexec as its engine, trivial cells",
 }
 
 
@@ -895,9 +921,9 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: small sizes, 1 repetition, no warm-up (about 3 minutes)")
-    parser.add_argument("--cases", default="1,2,3,4,5,6,7", help="comma-separated case numbers")
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8", help="comma-separated case numbers")
     parser.add_argument("--repeat", type=int, help="runs per runner and size (default 5; 1 with"
-                        " --quick); papermill runs once at 1,000 cells")
+                        " --quick); papermill runs once at 1,000 cells (not in case 8)")
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "results.json"),
                         help="JSON results file (default bench/out/results.json)")
     default_cli = VENV / "bin" / "nbexec"
@@ -914,7 +940,7 @@ def main() -> int:
         args.repeat = 1 if args.quick else 5
     cases = sorted({int(c) for c in args.cases.split(",") if c.strip()})
     if unknown := [c for c in cases if c not in CASE_TITLES]:
-        parser.error(f"unknown cases {unknown}; there are 1 to 7")
+        parser.error(f"unknown cases {unknown}; there are 1 to 8")
     if Path(sys.prefix).resolve() != VENV.resolve() and VENV_PY.exists():
         os.execv(VENV_PY, [str(VENV_PY), __file__, *sys.argv[1:]])  # papermill & co. live there
 
@@ -932,7 +958,8 @@ def main() -> int:
         for case in cases:
             getattr(bench, {1: "case1_startup", 2: "case2_end_to_end", 3: "case3_overhead",
                             4: "case4_read_write", 5: "case5_many_lines",
-                            6: "case6_bytes_written", 7: "case7_concurrent"}[case])()
+                            6: "case6_bytes_written", 7: "case7_concurrent",
+                            8: "case8_papermill_engine"}[case])()
     finally:
         meta["duration_s"] = time.time() - started
         meta["machine"]["load_average_at_end"] = os.getloadavg()

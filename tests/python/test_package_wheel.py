@@ -93,8 +93,13 @@ def test_wheel_holds_the_package_the_stubs_and_the_cli(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("nbexec/__init__.py", "nbexec/execute.py", "nbexec/scraps.py",
                      "nbexec/remote.py", "nbexec/progress.py", "nbexec/_core.pyi",
-                     "nbexec/py.typed"):
+                     "nbexec/py.typed", "nbexec/papermill_engine.py",
+                     "nbexec/_papermill_engine.py", "nbexec/_papermill_manager.py"):
         assert expected in names
+    # papermill finds the engine through the wheel's entry points (docs/papermill-engine.md).
+    points = next(n for n in names if re.fullmatch(r"nbexec-[^/]+\.dist-info/entry_points\.txt", n))
+    text = zipfile.ZipFile(wheel).read(points).decode()
+    assert "[papermill.engine]\nnbexec = nbexec.papermill_engine:NBExecEngine" in text
     assert any(re.fullmatch(r"nbexec/_core\.cpython-.*\.so", n) for n in names)
     assert any(re.fullmatch(r"nbexec-[^/]+\.data/scripts/nbexec", n) for n in names)
     # The wheel is the Python component only: no C++ SDK (headers, static library, CMake files).
