@@ -81,7 +81,7 @@ def test_no_parameters_cell_injects_at_top_with_a_warning(run_cli, write_noteboo
     out = tmp_path / "out.ipynb"
     proc = run_cli("run", src, out, "-p", "alpha", "3", "--allow-unknown-parameters")
     assert proc.returncode == 0, proc.stderr
-    assert "parameters" in proc.stderr and "top" in proc.stderr
+    assert "Input notebook does not contain a cell with tag 'parameters'" in proc.stderr
     nb = read_valid(out)
     assert nb.cells[0].metadata.tags == ["injected-parameters"]
     assert stream_text(nb.cells[1]) == "3\n"

@@ -32,6 +32,7 @@ import logging
 import os
 import subprocess
 import threading
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +262,40 @@ class _Records(logging.Handler):
 NBEXEC_LOCK = threading.Lock()
 
 
+class _ChdirGuard:
+    """papermill's execute_notebook runs inside ``papermill.utils.chdir(cwd)``, which restores
+    the directory it found on exit even when ``cwd`` is None: a papermill run that ends while
+    another is inside its ``cwd`` moves that one's kernel to the wrong directory. Runs with a
+    ``cwd`` therefore run alone; the others (nbexec's included, whose kernels start in this
+    process's directory) run together."""
+
+    def __init__(self):
+        self._state = threading.Condition()
+        self._sharing = 0
+        self._alone = False
+
+    @contextmanager
+    def hold(self, alone: bool):
+        with self._state:
+            self._state.wait_for(lambda: not self._alone and (not alone or not self._sharing))
+            if alone:
+                self._alone = True
+            else:
+                self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                if alone:
+                    self._alone = False
+                else:
+                    self._sharing -= 1
+                self._state.notify_all()
+
+
+PAPERMILL_CHDIR = _ChdirGuard()
+
+
 def _resolve(value, inputs, tool="nbexec"):
     if value in ("PARAMS_YAML", "EXAMPLE_YAML"):
         path = str(inputs / "params.yaml" if value == "PARAMS_YAML"
@@ -308,7 +343,9 @@ def run_api(tool, case, base, inputs, handler):
             run.error = error
 
     if tool == "nbexec":
-        with NBEXEC_LOCK:
+        # Kernels start in this process's directory unless given cwd: not while papermill has
+        # moved it.
+        with NBEXEC_LOCK, PAPERMILL_CHDIR.hold(alone=False):
             handler.current = run.records
             try:
                 call()
@@ -316,7 +353,8 @@ def run_api(tool, case, base, inputs, handler):
                 handler.current = None
     else:
         handler.by_thread.pop(threading.get_ident(), None)
-        call()
+        with PAPERMILL_CHDIR.hold(alone="cwd" in kwargs):
+            call()
         run.records = handler.by_thread.pop(threading.get_ident(), [])
     run.stdout, run.stderr, run.progress = out.getvalue(), err.getvalue(), bar.getvalue()
     run.parameters_after = kwargs.get("parameters")
