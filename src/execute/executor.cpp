@@ -134,6 +134,8 @@ class CellRun {
     json& cell = nb_.cells()[index_];
     cell["metadata"]["execution"] = json::object();
     builder_.begin_cell(cell, index_);
+    // A run already past its deadline sends nothing more to the kernel.
+    if (options_.run_deadline && steady::now() >= *options_.run_deadline) throw_run_deadline();
 
     const std::string msg_id = kernel_.send_request(protocol::Channel::shell, "execute_request",
                                                     json{{"code", source},
@@ -152,6 +154,13 @@ class CellRun {
       if (options_.cancel && options_.cancel->load()) return json();
       if (options_.on_tick) options_.on_tick(index_);
       milliseconds wait = poll_slice;
+      // The run's deadline bounds every wait too; it ends the run, interrupt_on_timeout or not.
+      if (options_.run_deadline) {
+        auto left =
+            std::chrono::duration_cast<milliseconds>(*options_.run_deadline - steady::now());
+        if (left <= milliseconds::zero()) throw_run_deadline();
+        wait = std::min(wait, left);
+      }
       if (deadline) {
         auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now());
         if (left <= milliseconds::zero()) {
@@ -189,6 +198,7 @@ class CellRun {
   }
 
   bool timed_out() const { return timed_out_; }
+  bool run_deadline_passed() const { return run_deadline_passed_; }
 
  private:
   void handle_iopub(const protocol::Message& message, bool& idle) {
@@ -206,6 +216,14 @@ class CellRun {
     if (type == "execute_input") stamp(cell, "iopub.execute_input", message);
     const json* output = builder_.handle(message, nb_.cells(), index_);
     if (output && options_.on_output) options_.on_output(index_, *output);
+  }
+
+  [[noreturn]] void throw_run_deadline() {
+    run_deadline_passed_ = true;
+    std::ostringstream seconds;
+    seconds << options_.run_limit.count() / 1000.0;
+    throw TimeoutError("the run did not finish within its deadline of " + seconds.str() +
+                       " s; cell " + std::to_string(index_) + " was cut short");
   }
 
   std::string deadline_message() const {
@@ -226,6 +244,7 @@ class CellRun {
   std::size_t index_;
   std::string session_;
   bool timed_out_ = false;
+  bool run_deadline_passed_ = false;
 };
 
 ExecutionError failure_from(const json& cell, std::size_t index, const json& reply) {
@@ -257,6 +276,8 @@ const char* to_string(CellOutcome outcome) {
     case CellOutcome::errored:
       return "errored";
     case CellOutcome::timed_out:
+    case CellOutcome::deadline:
+      // Events group both limits under one status; the cell's stop_reason tells them apart.
       return "timeout";
     case CellOutcome::interrupted:
       return "interrupted";
@@ -305,9 +326,10 @@ ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnectio
       result.interrupted_cell = index;
       const bool died = dynamic_cast<const KernelDiedError*>(&error) != nullptr;
       const bool late = dynamic_cast<const TimeoutError*>(&error) != nullptr;
-      cell_end(index, died   ? CellOutcome::kernel_died
-                      : late ? CellOutcome::timed_out
-                             : CellOutcome::interrupted);
+      cell_end(index, died                             ? CellOutcome::kernel_died
+                      : cell_run.run_deadline_passed() ? CellOutcome::deadline
+                      : late                           ? CellOutcome::timed_out
+                                                       : CellOutcome::interrupted);
       throw;
     }
     ++result.cells_executed;

@@ -20,6 +20,7 @@ enum class CellOutcome {
   failed,       // the kernel replied with an error that stops the run (or SystemExit)
   errored,      // raised, but errors were allowed (allow_errors, raises-exception)
   timed_out,    // passed its deadline (interrupted and left behind with interrupt_on_timeout)
+  deadline,     // the whole run's deadline passed while it ran (the run ends)
   interrupted,  // the run was cancelled while it ran
   kernel_died,  // the kernel went away while it ran
 };
@@ -31,6 +32,11 @@ struct ExecuteOptions {
   bool allow_errors = false;
   // Deadline for one cell, from execute_request to its reply and idle status.
   std::optional<std::chrono::milliseconds> cell_timeout;
+  // Deadline for the whole run: every wait ends at the earlier of it and the cell's own. When
+  // it passes, TimeoutError is thrown whatever interrupt_on_timeout says. `run_limit` is the
+  // length it was set from, for the message.
+  std::optional<std::chrono::steady_clock::time_point> run_deadline;
+  std::chrono::milliseconds run_limit{0};
   // On a passed deadline, interrupt the kernel and go on with the next cell (nbclient's
   // interrupt_on_timeout) instead of throwing TimeoutError. Needs `interrupt`.
   bool interrupt_on_timeout = false;
@@ -77,7 +83,8 @@ bool is_clean_system_exit(const std::string& ename, const std::string& evalue);
 // arrived. Stops at the first error unless allow_errors or the cell is tagged
 // raises-exception; a clean SystemExit stops the run without a failure. Empty cells and
 // cells tagged skip-execution are not run.
-// Throws TimeoutError when a cell passes its deadline (unless interrupt_on_timeout) and
+// Throws TimeoutError when a cell passes its deadline (unless interrupt_on_timeout) or the run
+// passes run_deadline (on_cell_end then sees CellOutcome::deadline), and
 // KernelDiedError when the kernel goes away; on_cell_end has then been called for the cell
 // and the notebook holds every output received so far.
 ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnection& kernel,
