@@ -49,6 +49,11 @@ struct RunOptions {
   std::optional<std::chrono::milliseconds> execution_timeout;  // per cell
   // Past the deadline, interrupt the cell and go on with the next (exit 3 at the end).
   bool interrupt_on_timeout = false;
+  // Limit for the whole run, kernel start included, from the call to run_notebook. Past it the
+  // running cell is interrupted, the kernel shut down, the notebook saved (the cell marked
+  // metadata.nbexec.stop_reason "deadline") and TimeoutError thrown; interrupt_on_timeout does
+  // not apply. Must be positive.
+  std::optional<std::chrono::milliseconds> deadline;
   // Save after cells complete (throttled); false saves only at start, end and autosaves.
   bool request_save_on_cell_execute = true;
   // Save at least this often while there is news, also during a long cell; zero disables.

@@ -20,7 +20,8 @@ namespace nbexec {
 //   cell_output cell_index, output_type, name (stream only), mime_types (rich outputs only),
 //               text (capped), truncated
 //   cell_end    cell_index, status ("completed" | "failed" | "errored" (raised, errors
-//               allowed) | "timeout" | "interrupted" | "kernel_died"), duration (s),
+//               allowed) | "timeout" (its own or the run's deadline) | "interrupted" |
+//               "kernel_died"), duration (s),
 //               execution_count, ename/evalue (optional, when it raised)
 //   save        path, bytes, reason ("start" | "cell" | "autosave" | "end")
 //   log         level ("debug" | "info"), message

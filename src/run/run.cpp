@@ -20,6 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 using execute::CellOutcome;
+using steady = std::chrono::steady_clock;
 
 // Every exit path says how many kernel messages failed verification, and why.
 void log_rejections(const run_detail::RunReporter& reporter, const kernel::Kernel& kernel) {
@@ -31,6 +32,7 @@ void log_rejections(const run_detail::RunReporter& reporter, const kernel::Kerne
 // that a reader of the saved notebook sees which cell was cut short and by what.
 void mark_stopped_cell(json& cell, CellOutcome outcome) {
   const char* reason = outcome == CellOutcome::timed_out     ? "timeout"
+                       : outcome == CellOutcome::deadline    ? "deadline"
                        : outcome == CellOutcome::kernel_died ? "kernel_died"
                                                              : "interrupted";
   json& metadata = cell["metadata"];
@@ -48,9 +50,15 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 class Runner {
  public:
   Runner(const RunOptions& options, RunResult& result, run_detail::RunReporter& reporter)
-      : options_(options), result_(result), reporter_(reporter) {}
+      : options_(options), result_(result), reporter_(reporter) {
+    if (options_.deadline) run_deadline_ = steady::now() + *options_.deadline;
+  }
 
   void run() {
+    if (options_.deadline && options_.deadline->count() <= 0) {
+      throw UsageError("the run's deadline must be a positive number of seconds, not " +
+                       seconds_text(*options_.deadline));
+    }
     notebook::Notebook& nb = result_.notebook;
     const run_detail::Prepared prepared = run_detail::prepare_notebook(options_, nb, reporter_);
     result_.input_path = prepared.input_path;
@@ -97,7 +105,7 @@ class Runner {
     launch.transport = options_.transport;
     launch.cancel = options_.cancel;
     launch.log = [this](const std::string& line) { reporter_.log(LogLevel::debug, line); };
-    kernel_ = kernel::Kernel::start(spec, launch);
+    start_kernel(spec, launch);
     reporter_.log(LogLevel::info,
                   "Kernel " + spec.name + " started (pid " + std::to_string(kernel_->pid()) + ")");
     reporter_.kernel_ready(spec.name, kernel_->pid(), kernel_->kernel_info());
@@ -121,6 +129,9 @@ class Runner {
   // Before the first save (bad input, unknown kernel) nothing is written.
   void save_after_error() {
     if (kernel_) {
+      // The deadline ends the run at once: the cell still running is interrupted first, so the
+      // kernel can honour shutdown_request without waiting for it.
+      if (deadline_passed_) kernel_->interrupt();
       kernel_->shutdown(std::chrono::milliseconds(2000));
       log_rejections(reporter_, *kernel_);
     }
@@ -134,12 +145,41 @@ class Runner {
   }
 
  private:
+  TimeoutError deadline_error(const std::string& when) const {
+    return TimeoutError("the run did not finish within its deadline of " +
+                        seconds_text(*options_.deadline) + " s; " + when);
+  }
+
+  // The kernel's start shares the run's deadline: it gets the shorter of its own timeout and
+  // what is left, and a start cut short by the deadline is reported as the deadline.
+  void start_kernel(const kernel::KernelSpec& spec, kernel::LaunchOptions launch) {
+    if (!run_deadline_) {
+      kernel_ = kernel::Kernel::start(spec, launch);
+      return;
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*run_deadline_ - steady::now());
+    if (left <= std::chrono::milliseconds::zero()) {
+      throw deadline_error("it passed before kernel '" + spec.name + "' was started");
+    }
+    const bool deadline_first = left < launch.start_timeout;
+    if (deadline_first) launch.start_timeout = left;
+    try {
+      kernel_ = kernel::Kernel::start(spec, launch);
+    } catch (const TimeoutError&) {
+      if (!deadline_first) throw;
+      throw deadline_error("it passed while kernel '" + spec.name + "' was starting");
+    }
+  }
+
   void execute_cells() {
     notebook::Notebook& nb = result_.notebook;
     execute::ExecuteOptions exec;
     exec.allow_errors = options_.allow_errors;
     exec.cell_timeout = options_.execution_timeout;
     exec.interrupt_on_timeout = options_.interrupt_on_timeout;
+    exec.run_deadline = run_deadline_;
+    if (options_.deadline) exec.run_limit = *options_.deadline;
     exec.cancel = options_.cancel;
     exec.interrupt = [this] {
       reporter_.log(LogLevel::warning, "cell " + std::to_string(current_cell_) + " passed its " +
@@ -181,8 +221,9 @@ class Runner {
 
   void on_cell_end(notebook::Notebook& nb, std::size_t index, CellOutcome outcome) {
     json& cell = nb.cells()[index];
-    const bool stopped = outcome == CellOutcome::timed_out || outcome == CellOutcome::kernel_died ||
-                         outcome == CellOutcome::interrupted;
+    const bool stopped = outcome == CellOutcome::timed_out || outcome == CellOutcome::deadline ||
+                         outcome == CellOutcome::kernel_died || outcome == CellOutcome::interrupted;
+    if (outcome == CellOutcome::deadline) deadline_passed_ = true;
     if (outcome == CellOutcome::failed || stopped) run_detail::papermill_cell_exception(nb, cell);
     if (stopped) mark_stopped_cell(cell, outcome);
     const auto now = run_detail::wall_clock::now();
@@ -219,6 +260,8 @@ class Runner {
   run_detail::wall_clock::time_point cell_started_{};
   std::size_t current_cell_ = 0;
   bool start_saved_ = false;  // the output path took its first write
+  std::optional<steady::time_point> run_deadline_;
+  bool deadline_passed_ = false;  // while a cell ran (the kernel is interrupted, then stopped)
 };
 
 const char* status_for(const Error& error) {
