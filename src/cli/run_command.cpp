@@ -34,6 +34,7 @@ struct RunArgs {
   double start_timeout = 60;
   double execution_timeout = 0;
   bool interrupt_on_timeout = false;
+  double deadline = 0;  // 0: none (the option's check rejects 0 and below when given)
   bool request_save_on_cell_execute = true;
   int autosave_cell_every = 30;
   std::string transport = "tcp";
@@ -115,6 +116,7 @@ RunOptions run_options(const RunArgs& args, params::Parameters parameters) {
   options.start_timeout = to_ms(args.start_timeout);
   if (args.execution_timeout > 0) options.execution_timeout = to_ms(args.execution_timeout);
   options.interrupt_on_timeout = args.interrupt_on_timeout;
+  if (args.deadline > 0) options.deadline = to_ms(args.deadline);
   options.request_save_on_cell_execute = args.request_save_on_cell_execute;
   options.autosave_cell_every = std::chrono::seconds(args.autosave_cell_every);
   options.transport = args.transport;
@@ -210,6 +212,21 @@ int run(const RunArgs& args) {
   return exit_code::success;
 }
 
+// --deadline: a positive number of seconds (CLI11 would say only "could not convert").
+std::string check_deadline(std::string& text) {
+  std::size_t used = 0;
+  double seconds = 0;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || !(seconds >= 0.001 && seconds <= 1e9)) {
+    return "--deadline takes a number of seconds from 0.001 to 1e9, not '" + text + "'";
+  }
+  return {};
+}
+
 // --engine: papermill's engines that run a notebook on a Jupyter kernel (its default is
 // nbclient, and nbexec's papermill plug-in is "nbexec"); nbexec is such an engine and knows no
 // other.
@@ -255,6 +272,12 @@ Action add_run_command(CLI::App& app, const bool& papermill_form) {
   command->add_flag("--interrupt-on-timeout", args->interrupt_on_timeout,
                     "With --execution-timeout: interrupt a cell past its deadline and go on "
                     "with the next; exit 3 at the end (nbexec only)");
+  command
+      ->add_option("--deadline", args->deadline,
+                   "Seconds the whole run may take, kernel start included; past it the running "
+                   "cell is stopped, the notebook saved and the exit code is 3, whatever "
+                   "--interrupt-on-timeout says (default: no limit; nbexec only)")
+      ->check(CLI::Validator(check_deadline, "SECONDS"));
   command->add_flag(
       "--request-save-on-cell-execute,!--no-request-save-on-cell-execute",
       args->request_save_on_cell_execute,
@@ -332,6 +355,7 @@ Action add_run_command(CLI::App& app, const bool& papermill_form) {
       "  nbexec run in.ipynb out.ipynb --stdout-file cells.log --stderr-file cells.err\n"
       "  nbexec run in.ipynb out.ipynb --log-format json 2> events.jsonl\n"
       "  nbexec run in.ipynb out.ipynb --execution-timeout 600 --interrupt-on-timeout\n"
+      "  nbexec run in.ipynb out.ipynb --deadline 3600 --execution-timeout 600\n"
       "  nbexec run in.ipynb - --prepare-only > parameterized.ipynb\n\n"
       "Parameters merge in papermill's order (-b, -f, -y, -p, -r; later wins) and are checked\n"
       "against the notebook's parameters cell before the kernel starts. `nbexec run` is strict:\n"
@@ -344,7 +368,8 @@ Action add_run_command(CLI::App& app, const bool& papermill_form) {
       "  0      success\n"
       "  1      a cell raised (its traceback on stderr, the notebook saved with it)\n"
       "  2      usage error or bad input (notebook, parameters, kernel name, paths)\n"
-      "  3      the kernel did not start in time, or a cell passed --execution-timeout\n"
+      "  3      the kernel did not start in time, a cell passed --execution-timeout, or the\n"
+      "         run passed --deadline (the notebook saved, the cell cut short marked)\n"
       "  4      the kernel died, or could not be started (its command failed)\n"
       "  70     internal error (a bug in nbexec; please report it)\n"
       "  128+N  stopped by signal N (SIGINT 130, SIGTERM 143); the notebook was saved\n"
