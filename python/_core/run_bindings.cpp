@@ -183,6 +183,26 @@ void bind_options(py::module_& m) {
           },
           "seconds per cell; None (or 0) for no limit")
       .def_readwrite("interrupt_on_timeout", &RunOptions::interrupt_on_timeout)
+      .def_property(
+          "deadline",
+          [](const RunOptions& o) -> std::optional<double> {
+            if (!o.deadline) return std::nullopt;
+            return ms_to_seconds(*o.deadline);
+          },
+          [](RunOptions& o, std::optional<double> s) {
+            if (!s) {
+              o.deadline.reset();
+              return;
+            }
+            // The whole run's limit: zero or less (or NaN) is a mistake, not "no limit".
+            if (!(*s >= 0.001 && *s <= 1e9)) {
+              throw py::value_error(
+                  "deadline must be a number of seconds from 0.001 to 1e9, "
+                  "or None");
+            }
+            o.deadline = seconds_to_ms(*s, "deadline");
+          },
+          "seconds for the whole run, kernel start included; None: no limit")
       .def_readwrite("request_save_on_cell_execute", &RunOptions::request_save_on_cell_execute)
       .def_property(
           "autosave_cell_every",

@@ -34,6 +34,7 @@ class RunOptions:
     start_timeout: float
     execution_timeout: Optional[float]
     interrupt_on_timeout: bool
+    deadline: Optional[float]
     request_save_on_cell_execute: bool
     autosave_cell_every: float
     transport: str

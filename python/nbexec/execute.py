@@ -177,6 +177,7 @@ def execute_notebook(
     autosave_cell_every: float = 30,
     allow_errors: bool = False,
     interrupt_on_timeout: bool = False,
+    deadline: Optional[float] = None,
     strict_parameters: Optional[bool] = None,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
@@ -218,6 +219,12 @@ def execute_notebook(
         allow_errors: keep going after a cell raises.
         interrupt_on_timeout: past ``execution_timeout``, interrupt the cell and go on with the
             next; TimeoutError is raised at the end, after the notebook is saved.
+        deadline: seconds the whole run may take, kernel start included (None: no limit).
+            Past it the running cell is interrupted, the kernel shut down, the notebook saved
+            with the cell marked (``metadata.nbexec.stop_reason == "deadline"``) and
+            TimeoutError raised; ``interrupt_on_timeout`` does not apply to it. With
+            ``execution_timeout``, whichever passes first ends the cell. ValueError unless
+            it is None or from 0.001 to 1e9.
         strict_parameters: check the parameters against the notebook's parameters cell
             before the kernel starts and raise ParameterError (nothing written) for a name it
             does not define or a value whose type contradicts it. None (default): the
@@ -254,6 +261,7 @@ def execute_notebook(
                                        check_parameters)
     if autosave_cell_every < 0:
         raise ValueError("autosave_cell_every must be >= 0")
+    deadline = _deadline_seconds(deadline)
 
     stage: Optional[Staging] = None
     streams: Optional[_StreamFiles] = None
@@ -295,7 +303,8 @@ def execute_notebook(
                                parameter_check=parameter_check,
                                request_save_on_cell_execute=request_save_on_cell_execute,
                                autosave_cell_every=autosave_cell_every,
-                               interrupt_on_timeout=interrupt_on_timeout)
+                               interrupt_on_timeout=interrupt_on_timeout,
+                               deadline=deadline)
         try:
             result = _core.run(options, log=_log,
                                output=on_output if (log_output or streams) else None,
@@ -350,7 +359,8 @@ def _parameter_check(strict_parameters: Optional[bool], allow_unknown_parameters
 def _run_options(core_input: str, core_output: str, params: Optional[dict[str, Any]], *,
                  kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
                  report_mode, prepare_only, parameter_check, request_save_on_cell_execute,
-                 autosave_cell_every, interrupt_on_timeout) -> "_core.RunOptions":
+                 autosave_cell_every, interrupt_on_timeout,
+                 deadline=None) -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -369,7 +379,20 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.request_save_on_cell_execute = request_save_on_cell_execute
     options.autosave_cell_every = float(autosave_cell_every)
     options.interrupt_on_timeout = interrupt_on_timeout
+    options.deadline = deadline
     return options
+
+
+def _deadline_seconds(deadline: Any) -> Optional[float]:
+    """The deadline keyword checked before anything is read or written (None: no limit)."""
+    if deadline is None:
+        return None
+    # bool is a number to Python, and float(True) would be a 1 s deadline.
+    if isinstance(deadline, (int, float)) and not isinstance(deadline, bool) \
+            and 0.001 <= deadline <= 1e9:
+        return float(deadline)
+    raise ValueError(f"deadline must be a number of seconds from 0.001 to 1e9, or None, "
+                     f"not {deadline!r}")
 
 
 def list_kernelspecs() -> list[dict[str, Any]]:
