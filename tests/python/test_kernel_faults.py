@@ -189,6 +189,23 @@ def test_start_without_proof_times_out_with_exit_3(cli, fake_env, notebook, tmp_
     assert_nothing_left(fake_env.runtime_dir, fake_env.kernel_pids())
 
 
+def test_deadline_cuts_a_silent_kernel_start_short(cli, fake_env, notebook, tmp_path):
+    """The run's deadline bounds the start too, well before --start-timeout would."""
+    out = tmp_path / "out.ipynb"
+    fake_env.env["FAKE_KERNEL_START"] = "silent"
+    started = time.monotonic()
+    proc = run(cli, fake_env, notebook("echo never"), out, "--start-timeout", "60",
+               "--deadline", "1.5")
+    assert time.monotonic() - started < 6
+    assert proc.returncode == 3, proc.stderr
+    assert ("the run did not finish within its deadline of 1.5 s; it passed while kernel "
+            "'fake' was starting") in proc.stderr
+    assert not proc.stderr.rstrip().endswith("(--start-timeout)")  # raising it would not help
+    assert outputs_of(out) == [""]
+    assert fake_env.kernel_pids()  # it was launched, and is gone
+    assert_nothing_left(fake_env.runtime_dir, fake_env.kernel_pids())
+
+
 def test_classic_pub_kernel_proves_iopub_by_status(cli, fake_env, notebook, tmp_path):
     out = tmp_path / "out.ipynb"
     fake_env.env["FAKE_KERNEL_START"] = "pub"
