@@ -10,5 +10,6 @@ void bind_inspect(pybind11::module_& m);      // inspect_bindings.cpp
 void bind_check(pybind11::module_& m);        // check_bindings.cpp
 void bind_sources(pybind11::module_& m);      // sources_bindings.cpp
 void bind_run(pybind11::module_& m);          // run_bindings.cpp
+void bind_sweep(pybind11::module_& m);        // sweep_bindings.cpp
 
 }  // namespace nbexec::python

@@ -128,3 +128,12 @@ def merge_parameters(
     inferred: Sequence[tuple[str, str]],
     raw: Sequence[tuple[str, str]],
 ) -> dict[str, Any]: ...
+
+# sweep_bindings.cpp
+def plan_sweep(
+    grid_text: str,
+    origin: str,
+    output_template: str,
+    fixed_parameters: Optional[Mapping[str, Any]],
+    shard: Optional[str] = None,
+) -> list[dict[str, Any]]: ...

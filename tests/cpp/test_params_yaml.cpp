@@ -254,6 +254,20 @@ TEST_CASE("YAML that is not a mapping is refused", "[params]") {
   CHECK_THROWS_AS(parse_parameters_yaml("[]", "t"), ParameterError);
 }
 
+TEST_CASE("parse_yaml_value reads any top level with the parameters' typing and checks",
+          "[params]") {
+  using nbexec::params::parse_yaml_value;
+  CHECK(parse_yaml_value("- {a: yes}\n- 010\n", "t").dump() == R"([{"a":true},8])");
+  CHECK(parse_yaml_value("0x1F", "t") == 31);
+  CHECK(parse_yaml_value("", "t").is_null());
+  CHECK(parse_yaml_value("# only a comment\n", "t").is_null());
+  CHECK_THROWS_WITH(parse_yaml_value("- 1\n---\n- 2\n", "g.yaml"),
+                    Catch::Contains("g.yaml: line 3") && Catch::Contains("single YAML document"));
+  CHECK_THROWS_WITH(parse_yaml_value("- !!binary aGk=\n", "g.yaml"),
+                    Catch::Contains("unsupported YAML tag"));
+  CHECK_THROWS_WITH(parse_yaml_value("- [1, 2\n", "g.yaml"), Catch::Contains("g.yaml: line"));
+}
+
 TEST_CASE("malformed YAML names the origin and the line", "[params]") {
   CHECK_THROWS_WITH(parse_parameters_yaml("a: b: c", "params.yaml"),
                     Catch::StartsWith("params.yaml: line 1, column 5: invalid YAML"));

@@ -11,12 +11,19 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+#include <string>
+
 namespace nbexec::params {
 
-Parameters parse_parameters_yaml(std::string_view text, const std::string& origin) {
+namespace {
+
+// The one document of `text`, read as PyYAML's reader and parser would (same limits and
+// messages); nullopt for a text with no document. Drops a leading byte-order mark from `text`:
+// PyYAML skips it, and yaml-cpp's node positions must stay aligned with the text Converter
+// looks at.
+std::optional<YAML::Node> load_document(std::string_view& text, const std::string& origin) {
   detail::check_yaml_characters(text, origin);
-  // PyYAML skips a leading byte-order mark; dropping it here keeps yaml-cpp's node positions
-  // aligned with the text Converter looks at.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   detail::check_yaml_flow_depth(text, origin);
   detail::YamlDocuments documents;
@@ -33,15 +40,26 @@ Parameters parse_parameters_yaml(std::string_view text, const std::string& origi
     throw ParameterError(detail::yaml_place(origin, *documents.another) +
                          ": expected a single YAML document, but found another");
   }
-  if (!documents.first) return Parameters::object();
-  const YAML::Node& root = *documents.first;
-  if (root.IsNull()) return Parameters::object();
-  if (!root.IsMap()) {
-    throw ParameterError(detail::yaml_place(origin, root.Mark()) +
+  return documents.first;
+}
+
+}  // namespace
+
+Parameters parse_parameters_yaml(std::string_view text, const std::string& origin) {
+  const std::optional<YAML::Node> root = load_document(text, origin);
+  if (!root || root->IsNull()) return Parameters::object();
+  if (!root->IsMap()) {
+    throw ParameterError(detail::yaml_place(origin, root->Mark()) +
                          ": expected a mapping of parameter names to values, but found " +
-                         detail::yaml_kind_name(root));
+                         detail::yaml_kind_name(*root));
   }
-  return detail::convert_yaml_parameters(root, text, origin);
+  return detail::convert_yaml_parameters(*root, text, origin);
+}
+
+nlohmann::ordered_json parse_yaml_value(std::string_view text, const std::string& origin) {
+  const std::optional<YAML::Node> root = load_document(text, origin);
+  if (!root) return nullptr;
+  return detail::convert_yaml_parameters(*root, text, origin);
 }
 
 }  // namespace nbexec::params

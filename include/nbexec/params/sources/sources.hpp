@@ -25,6 +25,11 @@ nlohmann::ordered_json infer_value(std::string_view text);
 // ones (!!binary, !!timestamp, !!set, ...) and integers beyond 64 bits.
 Parameters parse_parameters_yaml(std::string_view text, const std::string& origin);
 
+// A YAML (or JSON) document of any shape, typed, bounded and refused as parse_parameters_yaml
+// does: for files whose top level is not a mapping of parameters (a sweep's grid may be a
+// list). An empty document is null.
+nlohmann::ordered_json parse_yaml_value(std::string_view text, const std::string& origin);
+
 // Reads a -f file. Throws ParameterError naming the file.
 Parameters load_parameters_file(const std::filesystem::path& path);
 
