@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nbexec/error.hpp>
+#include <nbexec/log_level.hpp>
 #include <nbexec/notebook/notebook.hpp>
 #include <nbexec/params/parameters.hpp>
 #include <nbexec/run_events.hpp>
@@ -9,13 +10,14 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace nbexec {
 
-enum class LogLevel { debug, info, warning, error };
+class KernelPool;  // kernel_pool.hpp
 
 // How supplied parameters are checked against the notebook's parameters cell before the
 // kernel starts.
@@ -65,6 +67,10 @@ struct RunOptions {
   bool prepare_only = false;  // parameterize and write, do not execute
   // Prefix of the Python environment the caller runs in (kernelspec search).
   std::optional<std::filesystem::path> env_prefix;
+  // Where the kernel comes from: none starts one for this run (and stops it at the end); a
+  // pool hands out a fresh kernel, perhaps started ahead of need, and takes it back for
+  // shutdown in the background while the run saves (kernel_pool.hpp).
+  std::shared_ptr<KernelPool> kernels;
   // Set to stop the run between kernel messages (signal handlers, KeyboardInterrupt).
   const std::atomic<bool>* cancel = nullptr;
   // The signal that set `cancel`, for the exit code in the run_end event (128 + N).
