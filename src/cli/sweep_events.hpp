@@ -1,0 +1,50 @@
+#pragma once
+
+#include "console.hpp"
+
+#include <nbexec/log_level.hpp>
+#include <nbexec/run_events.hpp>
+#include <nbexec/sweep.hpp>
+
+#include <cstddef>
+#include <string>
+
+// `nbexec sweep --log-format json`: the sweep's own events around the events of its runs, one
+// JSON object per line on standard error (docs/events.md, "Sweep events").
+namespace nbexec::cli {
+
+struct SweepStartInfo {
+  std::string input_path;
+  std::string output_template;
+  std::size_t runs = 0;        // in this shard
+  std::size_t total_runs = 0;  // in the whole grid
+  SweepShard shard;
+  std::size_t jobs = 0;
+  std::vector<std::string> preload;
+  bool fork = true;
+};
+
+RunEvent sweep_start_event(const SweepStartInfo& info);
+// The summary row of one run, as "run" (its index) and the fields of summary_row.
+RunEvent sweep_run_end_event(const SweepRecord& record);
+RunEvent sweep_end_event(const SweepResult& result);
+// The sweep_end the CLI writes for an error before any run started (exit 2, or 70).
+RunEvent error_sweep_end(int exit_code, const std::string& message);
+
+// Writes events as they come, from any thread. Run events get "run", the run's index; "log"
+// events, the sweep's and the runs', are filtered by `threshold` as --log-level says.
+class SweepEventLog {
+ public:
+  SweepEventLog(Console& console, LogLevel threshold);
+
+  void write(const RunEvent& event);
+  void on_run_event(std::size_t run_index, const RunEvent& event);
+
+ private:
+  bool shown(const RunEvent& event) const;
+
+  Console& console_;
+  LogLevel threshold_;
+};
+
+}  // namespace nbexec::cli
