@@ -27,7 +27,10 @@ class TextReport : public SweepReport {
 
   void attach(SweepOptions& options) override {
     options.log = [this](LogLevel level, const std::string& line) {
-      if (static_cast<int>(level) >= options_.threshold) console_.line("nbexec: " + line);
+      if (static_cast<int>(level) < options_.threshold) return;
+      // The library's own end line; the total line says the same with every status.
+      if (options_.threshold > 0 && line.rfind("sweep: done", 0) == 0) return;
+      console_.line("nbexec: " + line);
     };
     // A run's own lines (input paths, kernel starts, each cell) would drown the sweep's when
     // runs go several at a time: only warnings and errors, unless DEBUG asks for everything.
