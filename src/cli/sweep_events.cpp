@@ -102,6 +102,21 @@ void SweepEventLog::on_run_event(std::size_t run_index, const RunEvent& event) {
   if (!shown(event)) return;
   RunEvent tagged = event;
   tagged["run"] = run_index;
+  const std::string kind = event.value("event", std::string());
+  std::vector<RunEvent>& held = held_[run_index];
+  if (kind == "run_start" || kind == "run_end") {
+    // run_start opens the run's lines; a run that ended before it still shows what it logged.
+    if (kind == "run_start") console_.err(event_line(tagged));
+    for (const RunEvent& line : held) console_.err(event_line(line));
+    if (kind == "run_end") console_.err(event_line(tagged));
+    held_.erase(run_index);
+    started_.insert(run_index);
+    return;
+  }
+  if (started_.count(run_index) == 0) {
+    held.push_back(std::move(tagged));
+    return;
+  }
   console_.err(event_line(tagged));
 }
 

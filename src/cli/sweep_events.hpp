@@ -7,7 +7,10 @@
 #include <nbexec/sweep.hpp>
 
 #include <cstddef>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 // `nbexec sweep --log-format json`: the sweep's own events around the events of its runs, one
 // JSON object per line on standard error (docs/events.md, "Sweep events").
@@ -31,8 +34,10 @@ RunEvent sweep_end_event(const SweepResult& result);
 // The sweep_end the CLI writes for an error before any run started (exit 2, or 70).
 RunEvent error_sweep_end(int exit_code, const std::string& message);
 
-// Writes events as they come, from any thread. Run events get "run", the run's index; "log"
-// events, the sweep's and the runs', are filtered by `threshold` as --log-level says.
+// Writes events as they come (the caller serialises the calls). Run events get "run", the
+// run's index; as with `nbexec run`, a run's events before its run_start (the library's "Input
+// notebook" lines) are held back and written right after it. "log" events, the sweep's and
+// the runs', are filtered by `threshold` as --log-level says.
 class SweepEventLog {
  public:
   SweepEventLog(Console& console, LogLevel threshold);
@@ -45,6 +50,8 @@ class SweepEventLog {
 
   Console& console_;
   LogLevel threshold_;
+  std::map<std::size_t, std::vector<RunEvent>> held_;  // by run, until its run_start
+  std::set<std::size_t> started_;
 };
 
 }  // namespace nbexec::cli

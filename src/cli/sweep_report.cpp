@@ -21,9 +21,7 @@ bool is_warning(LogLevel level) {
 class TextReport : public SweepReport {
  public:
   TextReport(Console& console, const SweepReportOptions& options, std::size_t runs)
-      : console_(console), options_(options) {
-    if (options.bar) bar_.emplace(console, runs);
-  }
+      : console_(console), options_(options), runs_(runs) {}
 
   void attach(SweepOptions& options) override {
     options.log = [this](LogLevel level, const std::string& line) {
@@ -41,6 +39,8 @@ class TextReport : public SweepReport {
       console_.line("nbexec: [run " + std::to_string(run) + "] " + line);
     };
     options.on_run_start = [this](const SweepRun& run) {
+      // Drawn from the first run on: a sweep refused before it starts leaves no bar behind.
+      if (options_.bar && !bar_) bar_.emplace(console_, runs_);
       if (bar_) bar_->on_run_start();
       if (options_.threshold == 0) {
         console_.line("nbexec: run " + describe(run.index, run.parameters) + " started → " +
@@ -100,7 +100,8 @@ class TextReport : public SweepReport {
 
   Console& console_;
   SweepReportOptions options_;
-  std::optional<SweepProgress> bar_;
+  std::size_t runs_;
+  std::optional<SweepProgress> bar_;  // the hooks come one at a time, so no lock is needed
   std::mutex mutex_;
   std::set<std::size_t> ended_;
 };
