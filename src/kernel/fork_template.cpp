@@ -2,12 +2,12 @@
 
 #include <nbexec/error.hpp>
 
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <condition_variable>
@@ -189,8 +189,8 @@ struct KernelTemplate::Impl {
       if (!process->running()) {
         process->reap();
         throw KernelDiedError("the kernel template for '" + spec.name + "' " +
-                              process->describe_exit() + " before it was ready. Its stderr: " +
-                              process->stderr_tail());
+                              process->describe_exit() +
+                              " before it was ready. Its stderr: " + process->stderr_tail());
       }
       const auto now = Clock::now();
       if (now >= deadline) {
@@ -233,14 +233,12 @@ struct KernelTemplate::Impl {
     close_fd(stderr_pipe[1]);
     if (!sent) {
       close_fd(stderr_pipe[0]);
-      throw KernelDiedError("the kernel template for '" + spec.name +
-                            "' stopped reading requests");
+      throw KernelDiedError("the kernel template for '" + spec.name + "' stopped reading requests");
     }
 
     std::unique_lock lock(mutex);
-    const bool answered = changed.wait_for(lock, fork_reply_limit, [&] {
-      return gone || replies.count(id) != 0;
-    });
+    const bool answered =
+        changed.wait_for(lock, fork_reply_limit, [&] { return gone || replies.count(id) != 0; });
     if (!answered || replies.count(id) == 0) {
       close_fd(stderr_pipe[0]);
       throw KernelDiedError("the kernel template for '" + spec.name + "' " +
@@ -343,13 +341,13 @@ std::shared_ptr<KernelTemplate> KernelTemplate::start(const KernelSpec& spec,
     throw KernelError("cannot fork kernels of '" + spec.name +
                       "': " + ready.value("unsafe", std::string("the template refused")));
   }
-  impl->note("kernel template for '" + spec.name + "' ready in " +
-             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                Clock::now() - started)
-                                .count()) +
-             " ms (Python " + ready.value("python", std::string("?")) + ", imports " +
-             std::to_string(ready.value("import_seconds", 0.0)) + " s, " +
-             std::to_string(ready.value("native_threads", 0)) + " native threads)");
+  impl->note(
+      "kernel template for '" + spec.name + "' ready in " +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()) +
+      " ms (Python " + ready.value("python", std::string("?")) + ", imports " +
+      std::to_string(ready.value("import_seconds", 0.0)) + " s, " +
+      std::to_string(ready.value("native_threads", 0)) + " native threads)");
   Impl* raw = impl.get();
   impl->reader = std::thread([raw] { raw->read_messages(); });
   return std::shared_ptr<KernelTemplate>(new KernelTemplate(std::move(impl)));

@@ -88,11 +88,11 @@ struct KernelStarter::Impl {
     template_options.log = [this](const std::string& line) { log(LogLevel::debug, line); };
     try {
       slot->made = kernel::KernelTemplate::start(spec, template_options);
-      log(LogLevel::debug, "forking kernels of '" + spec.name + "' from a template (pid " +
-                               std::to_string(slot->made->pid()) + ")" +
-                               (options.preload.empty()
-                                    ? std::string()
-                                    : " that preloaded " + join(options.preload)));
+      log(LogLevel::debug,
+          "forking kernels of '" + spec.name + "' from a template (pid " +
+              std::to_string(slot->made->pid()) + ")" +
+              (options.preload.empty() ? std::string()
+                                       : " that preloaded " + join(options.preload)));
     } catch (const Error& error) {
       give_up(*slot, spec, error.what());
       return nullptr;

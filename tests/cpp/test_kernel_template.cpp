@@ -38,11 +38,13 @@ bool process_gone(int pid) {
 // The text a cell prints, or its error, executed nbclient's way (reply and idle).
 std::string run_cell(Kernel& kernel, const std::string& code) {
   auto& connection = kernel.connection();
-  const std::string id = connection.send_request(
-      Channel::shell, "execute_request",
-      {{"code", code}, {"silent", false}, {"store_history", true},
-       {"user_expressions", nlohmann::json::object()}, {"allow_stdin", false},
-       {"stop_on_error", true}});
+  const std::string id = connection.send_request(Channel::shell, "execute_request",
+                                                 {{"code", code},
+                                                  {"silent", false},
+                                                  {"store_history", true},
+                                                  {"user_expressions", nlohmann::json::object()},
+                                                  {"allow_stdin", false},
+                                                  {"stop_on_error", true}});
   std::string text;
   bool replied = false;
   bool idle = false;
@@ -104,9 +106,10 @@ TEST_CASE("forked kernels are fresh processes of their own that leave nothing be
 
   // Each kernel is its own process, in its own process group, with the template as parent,
   // the working directory asked for, and a fresh namespace.
-  const std::string first_facts = run_cell(
-      *first, "import os, sys\nprint(os.getpid(), os.getpgid(0), os.getppid(), os.getcwd())\n"
-              "x = 1");
+  const std::string first_facts =
+      run_cell(*first,
+               "import os, sys\nprint(os.getpid(), os.getpgid(0), os.getppid(), os.getcwd())\n"
+               "x = 1");
   CHECK(first_facts == std::to_string(first->pid()) + " " + std::to_string(first->pid()) + " " +
                            std::to_string(template_pid) + " " + work.path().string() + "\n");
   CHECK(run_cell(*second, "print('x' in dir())") == "False\n");
@@ -121,9 +124,12 @@ TEST_CASE("forked kernels are fresh processes of their own that leave nothing be
   auto& connection = first->connection();
   const std::string sleeping = connection.send_request(
       Channel::shell, "execute_request",
-      {{"code", "import time; print('sleeping', flush=True); time.sleep(30)"}, {"silent", false},
-       {"store_history", true}, {"user_expressions", nlohmann::json::object()},
-       {"allow_stdin", false}, {"stop_on_error", true}});
+      {{"code", "import time; print('sleeping', flush=True); time.sleep(30)"},
+       {"silent", false},
+       {"store_history", true},
+       {"user_expressions", nlohmann::json::object()},
+       {"allow_stdin", false},
+       {"stop_on_error", true}});
   for (auto until = std::chrono::steady_clock::now() + 20s;
        std::chrono::steady_clock::now() < until;) {
     auto incoming = connection.receive(100ms);
@@ -192,7 +198,7 @@ TEST_CASE("a template whose preload fails or starts a thread refuses to fork",
     KernelTemplate::start(python_spec(), options);
     FAIL("the template started");
   } catch (const KernelError& error) {
-    CHECK_THAT(error.what(), Catch::Contains("threads are running in the template") &&
-                                 Catch::Contains("poller"));
+    CHECK_THAT(error.what(),
+               Catch::Contains("threads are running in the template") && Catch::Contains("poller"));
   }
 }
