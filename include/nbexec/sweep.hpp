@@ -28,13 +28,17 @@ struct SweepRecord {
   // found only at run time, or the kernel could not start) | skipped (never started:
   // --fail-fast or a signal)
   std::string status;
-  int exit_code = 0;     // what `nbexec run` would have exited with for this run alone
-  double seconds = 0;    // wall time of the run, from its start to its final save
+  // What `nbexec run` would have exited with for this run alone; 0 for a skipped run (it did
+  // not fail; the sweep's exit code counts it as not completed).
+  int exit_code = 0;
+  double seconds = 0;  // wall time of the run, from its start to its final save
   std::filesystem::path output_path;
   // The scraps the executed notebook recorded (nbexec.record, scrapbook's glue, papermill's
   // record), name to value; an object, empty when there are none or nothing was saved.
   nlohmann::json scraps = nlohmann::json::object();
-  std::string error;  // one line, empty when completed
+  // One line, empty when completed; a skipped run's says why ("not started: --fail-fast after
+  // run 2 failed", "not started: stopped by signal 15").
+  std::string error;
 };
 
 struct SweepOptions {
@@ -46,7 +50,7 @@ struct SweepOptions {
   std::vector<SweepGridRun> grid;  // parse_sweep_grid's result
   std::string output_template;     // as SweepPlanOptions::output_template ({run} and names)
   std::optional<SweepShard> shard;
-  std::size_t jobs = 0;  // runs at once and kernels alive at once; 0: the number of CPUs
+  std::size_t jobs = 0;    // runs at once and kernels alive at once; 0: the number of CPUs
   bool fail_fast = false;  // after a run fails, start no new run (running ones finish)
   // Forking of Python kernels from a warm template, and what it imports first: these modules
   // plus the notebook's metadata.nbexec.preload (a list of module names).
@@ -83,7 +87,8 @@ struct SweepResult {
   SweepMemory memory;
   double seconds = 0;
   // 0 when every run completed, 1 when any did not (failed, timed out, died, skipped), 128+N
-  // after signal N. Bad input found before anything starts is thrown instead (exit 2).
+  // after signal N (130 when `cancel` was set with no signal). Bad input found before anything
+  // starts is thrown instead (exit 2).
   int exit_code() const;
 };
 
