@@ -95,7 +95,8 @@ struct SweepResult {
 // Plans the sweep (plan_sweep), checks it before any kernel starts (the notebook reads, every
 // run's parameters pass the parameter check, the kernel exists), then runs it. Throws for bad
 // input with nothing started or written: NotebookError, ParameterError (naming the run),
-// UsageError, KernelNotFoundError. A run that fails does not stop the others.
+// UsageError, KernelNotFoundError. A run that fails does not stop the others. The folder of a
+// run's output path is made when the run starts.
 SweepResult run_sweep(const SweepOptions& options);
 
 // The scraps recorded in an executed notebook's outputs, name to value, as
