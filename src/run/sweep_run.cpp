@@ -138,10 +138,12 @@ class SweepRunner {
       if (record.status == "skipped") ++skipped;
     }
     std::ostringstream line;
+    line.setf(std::ios::fixed);
+    line.precision(1);
     line << "sweep: done in " << result.seconds << " s: " << completed << " completed, "
-         << result.records.size() - completed - skipped << " not, " << skipped << " skipped; "
-         << result.kernels.started << " kernel(s) started (" << result.kernels.forked
-         << " forked); peak memory of nbexec and its kernels: RSS "
+         << result.records.size() - completed - skipped << " failed or stopped, " << skipped
+         << " skipped; " << result.kernels.started << " kernel(s) started ("
+         << result.kernels.forked << " forked); peak memory of nbexec and its kernels: RSS "
          << mebibytes(result.memory.peak_rss_bytes) << ", PSS "
          << (result.memory.peak_pss_bytes ? mebibytes(result.memory.peak_pss_bytes)
                                           : std::string("unknown"));
