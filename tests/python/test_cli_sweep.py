@@ -8,7 +8,9 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import jsonschema
 import nbformat
@@ -270,3 +272,35 @@ def test_terminal_gets_a_table(cli, notebook, tmp_path):
     assert lines[header + 1].split()[:4] == ["0", "alpha=0.1", "completed", "0"]
     assert "score=1" in lines[header + 1]
     assert lines[-1].startswith("nbexec: 2 runs: 2 completed in ")
+
+
+def test_sigterm_saves_running_runs_skips_the_rest_and_writes_the_summary(cli, tmp_path):
+    src = tmp_path / "slow.ipynb"
+    nbformat.write(make_notebook(["import time; time.sleep(60)"], parameters_cell="alpha = 0"),
+                   str(src))
+    grid = write(tmp_path, "grid.yaml", "alpha: [1, 2, 3]\n")
+    proc = subprocess.Popen(
+        [cli, "sweep", str(src), "out/{run}.ipynb", "--grid", str(grid), "-j", "2",
+         "--log-format", "json", "--summary", "s.jsonl"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    seen = []
+    # Wait until both runs are in their long cell.
+    while sum(1 for e in seen if e["event"] == "cell_start" and "sleep" in e["source"]) < 2:
+        line = proc.stderr.readline()
+        assert line, seen
+        seen.append(json.loads(line))
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    events = seen + parse_events(rest)
+    assert events[-1]["event"] == "sweep_end" and events[-1]["status"] == "interrupted"
+    assert events[-1]["exit_code"] == 143
+    rows = [json.loads(x) for x in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert sorted(r["status"] for r in rows) == ["interrupted", "interrupted", "skipped"]
+    for row in rows:
+        if row["status"] == "interrupted":
+            nb = read_valid(tmp_path / row["output_path"])
+            assert nb.metadata.papermill.exception is True
+        else:
+            assert not (tmp_path / row["output_path"]).exists()
