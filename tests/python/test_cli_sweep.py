@@ -304,3 +304,21 @@ def test_sigterm_saves_running_runs_skips_the_rest_and_writes_the_summary(cli, t
             assert nb.metadata.papermill.exception is True
         else:
             assert not (tmp_path / row["output_path"]).exists()
+
+
+def test_runs_lines_are_prefixed_and_filtered_by_log_level(run_cli, notebook, tmp_path):
+    grid = write(tmp_path, "grid.yaml", "alpha: [0.1]\nepochz: [1]\n")
+    lenient = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                      "--no-strict-parameters")
+    assert lenient.returncode == 0, lenient.stderr
+    # A run's warnings are shown with its index; its info lines only at DEBUG.
+    assert "nbexec: [run 0] Passed unknown parameter: epochz" in lenient.stderr
+    assert "Input Notebook" not in lenient.stderr
+    debug = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                    "--no-strict-parameters", "--log-level", "DEBUG")
+    assert "nbexec: [run 0] Input Notebook:" in debug.stderr
+    assert "nbexec: run 0 (alpha=0.1, epochz=1) started → out/0.ipynb" in debug.stderr
+    quiet = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                    "--no-strict-parameters", "--log-level", "ERROR")
+    assert quiet.stderr.splitlines() == [quiet.stderr.splitlines()[-1]]
+    assert quiet.stderr.startswith("nbexec: 1 run: 1 completed in ")
