@@ -7,6 +7,7 @@
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/sweep.hpp>
 
+#include "run/sweep_preflight.hpp"
 #include "test_kernel_support.hpp"
 
 #include <atomic>
@@ -156,6 +157,24 @@ TEST_CASE("bad input is refused before any kernel starts or file is written", "[
     sweep.options.grid = {{{"alpha", 1}}};
     CHECK_THROWS_WITH(run_sweep(sweep.options), Catch::Contains("metadata.nbexec.preload"));
   }
+  CHECK_FALSE(fs::exists(sweep.dir.path() / "out"));
+}
+
+TEST_CASE("the preflight plans the runs and merges the preload lists, each name once", "[sweep]") {
+  SweepFixture sweep(json{{"nbexec", {{"preload", {"os", "json", "os"}}}}});
+  sweep.options.grid = {{{"alpha", 1}}, {{"alpha", 2}}, {{"alpha", 4}}};
+  sweep.options.shard = SweepShard{1, 2};
+  sweep.options.preload = {"json", "math"};
+  if (!sweep.has_kernel()) {
+    CHECK_THROWS_AS(run_detail::preflight_sweep(sweep.options), KernelNotFoundError);
+    return;
+  }
+  const run_detail::SweepPreflight preflight = run_detail::preflight_sweep(sweep.options);
+  CHECK(preflight.preload == std::vector<std::string>{"json", "math", "os"});
+  CHECK(preflight.spec.name == "python3");
+  REQUIRE(preflight.plan.runs.size() == 1);
+  CHECK(preflight.plan.runs[0].index == 1);
+  CHECK(preflight.plan.total_runs == 3);
   CHECK_FALSE(fs::exists(sweep.dir.path() / "out"));
 }
 
