@@ -337,12 +337,14 @@ class SweepRunner {
 
   const SweepOptions& options_;
   const run_detail::SweepPreflight preflight_;
+  // Every hook and log line, one at a time. Declared before the pool, whose threads log
+  // through it until the pool is destroyed.
+  std::mutex callbacks_;
   std::shared_ptr<KernelPool> pool_;
   std::vector<std::optional<SweepRecord>> records_;  // by slot; each written by one worker
   std::mutex next_mutex_;                            // next_ and failed_run_
   std::size_t next_ = 0;
   std::optional<std::size_t> failed_run_;  // the first run that failed, under --fail-fast
-  std::mutex callbacks_;                   // every hook and log line, one at a time
 };
 
 }  // namespace
