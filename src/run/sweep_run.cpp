@@ -22,6 +22,17 @@
 namespace nbexec {
 namespace {
 
+// A path that params::parameterize_path leaves as it is: Python's str.format reads "{{" and
+// "}}" as one brace.
+std::filesystem::path literal_path(const std::filesystem::path& path) {
+  std::string text;
+  for (const char c : path.string()) {
+    text += c;
+    if (c == '{' || c == '}') text += c;
+  }
+  return text;
+}
+
 using steady = std::chrono::steady_clock;
 
 double seconds_since(steady::time_point start) {
@@ -83,6 +94,8 @@ class SweepRunner {
       pool_options.env_prefix = options_.run.env_prefix;
       pool_options.log = [this](LogLevel level, const std::string& line) { log(level, line); };
       pool_ = std::make_shared<KernelPool>(pool_options);
+      // No kernel is started ahead of need for a run that will never come.
+      pool_->limit_ahead(runs.size());
       warm_up();
       std::vector<std::thread> workers;
       for (std::size_t i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
@@ -233,7 +246,9 @@ class SweepRunner {
   SweepRecord run_one(const SweepRun& run) {
     SweepRecord record = base_record(run);
     RunOptions options = options_.run;
-    options.output_path = run.output_path;
+    // The path is final: run_notebook fills in a path's {names} again, so braces that came
+    // from a parameter's value are doubled to stay literal.
+    options.output_path = literal_path(run.output_path);
     options.parameters = run.parameters;
     options.kernels = pool_;
     // A signal reaches running runs directly; --fail-fast never cancels a run.
