@@ -102,7 +102,7 @@ def test_list_grid_run_template_fixed_values_and_jsonl(run_cli, notebook, tmp_pa
 
 @pytest.mark.parametrize("case", ["not_a_list", "duplicate_path", "unknown_name", "shard",
                                   "missing_grid", "summary_extension", "summary_folder",
-                                  "empty_grid", "dash_output"])
+                                  "empty_grid", "dash_output", "missing_kernel"])
 def test_bad_input_is_exit_2_with_nothing_written(run_cli, notebook, tmp_path, case):
     grid = write(tmp_path, "grid.yaml", "alpha: [0.1, 0.5]\n")
     template = "out/{alpha}.ipynb"
@@ -133,6 +133,9 @@ def test_bad_input_is_exit_2_with_nothing_written(run_cli, notebook, tmp_path, c
         grid = write(tmp_path, "grid.yaml", "{}\n")
     elif case == "dash_output":
         template = "-"
+    elif case == "missing_kernel":
+        extra = ["-k", "no-such-kernel"]
+        message = "no-such-kernel"
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = run_cli("sweep", notebook, template, "--grid", grid, *extra)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
