@@ -25,7 +25,8 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Fo
 CELLS = [
     "import nbexec",
     "if alpha < 0:\n    raise ValueError('negative alpha')",
-    "nbexec.record('score', alpha * 10 + seed)\nnbexec.record('tag', f'a{alpha}')",
+    "nbexec.record('score', alpha * 10 + seed)\nnbexec.record('tag', f'a,\"{alpha}\"')\n"
+    "nbexec.record('pair', [alpha, seed])",
 ]
 PARAMETERS = "alpha = 0.0\nseed = 0"
 
@@ -68,13 +69,15 @@ def test_mapping_grid_runs_every_combination_with_a_csv_summary(run_cli, noteboo
     text = (tmp_path / "summary.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == ["index", "status", "exit_code", "duration", "output_path", "error",
-                             "alpha", "seed", "scrap.score", "scrap.tag"]
+                             "alpha", "seed", "scrap.pair", "scrap.score", "scrap.tag"]
     assert [r["index"] for r in rows] == ["0", "1", "2", "3"]
     for row, (alpha, seed) in zip(rows, expected):
         assert row["status"] == "completed" and row["exit_code"] == "0" and row["error"] == ""
         assert (float(row["alpha"]), int(row["seed"])) == (alpha, seed)
         assert float(row["scrap.score"]) == pytest.approx(alpha * 10 + seed)
-        assert row["scrap.tag"] == f"a{alpha}"
+        # Quoted as CSV needs; a list is JSON in its cell.
+        assert row["scrap.tag"] == f'a,"{alpha}"'
+        assert json.loads(row["scrap.pair"]) == [alpha, seed]
         assert row["output_path"] == f"out/{alpha}-{seed}.ipynb"
         assert float(row["duration"]) > 0
 
@@ -229,7 +232,7 @@ def test_json_events_validate_and_frame_every_run(run_cli, notebook, tmp_path):
         assert summary[0]["status"] == own[-1]["status"]
         assert summary[0]["exit_code"] == own[-1]["exit_code"]
     assert [e for e in events if e["event"] == "sweep_run_end" and e["run"] == 1][0][
-        "scraps"] == {"score": 8.0, "tag": "a0.5"}
+        "scraps"] == {"score": 8.0, "tag": 'a,"0.5"', "pair": [0.5, 3]}
     # Sweep-level lines come after sweep_start, never before it.
     assert all("run" in e or e["event"].startswith("sweep") or e["event"] in ("log", "warning")
                for e in events)
