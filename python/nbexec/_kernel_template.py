@@ -68,9 +68,14 @@ def _native_threads():
         return 0
 
 
+# What the template's imports changed in os.environ: name to new value, or None if removed.
+_ENVIRONMENT_CHANGES = {}
+
+
 def _prepare(config):
     """Imports ipykernel and the preloads; returns the ready message or the unsafe one."""
     started = time.monotonic()
+    environment = dict(os.environ)
     try:
         import importlib
         import importlib.util
@@ -96,6 +101,9 @@ def _prepare(config):
     reason = _unsafe_reason()
     if reason is not None:
         return {"unsafe": reason}, None
+    for name in set(environment) | set(os.environ):
+        if environment.get(name) != os.environ.get(name):
+            _ENVIRONMENT_CHANGES[name] = os.environ.get(name)
     ready = {
         "ready": True,
         "pid": os.getpid(),
@@ -124,12 +132,21 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        # The kernel's environment as nbexec computed it, with what the template's imports
+        # changed in os.environ (debugpy sets variables when it is imported): a cold kernel
+        # makes the same changes while it starts.
         os.environ.clear()
         os.environ.update(request["env"])
+        for name, value in _ENVIRONMENT_CHANGES.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if request.get("cwd"):
             os.chdir(request["cwd"])
-        # `python -m` puts the working directory first on sys.path; `-c` put "" there.
-        if sys.path and sys.path[0] == "":
+        # `python -m` puts the working directory first on sys.path where `-c` put "";
+        # ipykernel_launcher then takes it off again, as run below.
+        if sys.path and sys.path[0] == "" and not sys.flags.safe_path:
             sys.path[0] = os.getcwd()
         sys.argv = [launcher_path] + list(request["argv"])
         # Python's `random` reseeds itself in a forked child; numpy's legacy global
@@ -138,9 +155,11 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
         numpy = sys.modules.get("numpy")
         if numpy is not None:
             numpy.random.seed()
-        from ipykernel import kernelapp
+        import runpy
 
-        kernelapp.launch_new_instance()
+        # What `python -m ipykernel_launcher` runs, as it runs it: the launcher's own code as
+        # __main__, with sys.argv[0] its file.
+        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)

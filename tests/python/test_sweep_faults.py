@@ -142,7 +142,7 @@ def test_a_kernel_killed_mid_run_fails_only_its_own_run(cli, tmp_path, env):
         saved = nbformat.read(str(tmp_path / f"out-{i}.ipynb"), as_version=4)
         assert "survived" in "".join(o.get("text", "") for o in saved.cells[-1].outputs)
     died = nbformat.read(str(tmp_path / "out-2.ipynb"), as_version=4)
-    assert died.cells[1].metadata["nbexec"]["stop_reason"] == "kernel_died"
+    assert died.cells[2].metadata["nbexec"]["stop_reason"] == "kernel_died"  # after the injected cell
     assert "killed by signal 9" in stderr
     assert_nothing_left(processes, tmp_path / "runtime")
 

@@ -60,29 +60,34 @@ def env(monkeypatch, tmp_path):
     return environment
 
 
-def cold_and_swept(cli, src: Path, work: Path, env, runs=2, jobs=1, extra=()):
-    """A cold `nbexec run` of src, and a sweep of `runs` runs of it with the same (no)
-    parameters, each side in a working folder of its own (notebooks write files)."""
+def cold_and_swept(cli, src: Path, work: Path, env, runs=2, jobs=1, sweep_options=()):
+    """`runs` cold `nbexec run`s of src one after the other, and a sweep of as many runs of it
+    with the same (no) parameters, each side in a working folder of its own: notebooks write
+    files, so run i of each side finds what the runs before it left (%%writefile says
+    "Overwriting")."""
     (work / "cold").mkdir(parents=True)
     (work / "swept").mkdir()
-    cold = work / "cold.ipynb"
-    done = run([cli, "run", str(src), str(cold), "-k", "python3", "--cwd", str(work / "cold"),
-                "--allow-errors", *extra], env)
-    assert done.returncode == 0, done.stderr
+    colds = []
+    for i in range(runs):
+        cold = work / f"cold-{i}.ipynb"
+        done = run([cli, "run", str(src), str(cold), "-k", "python3", "--cwd",
+                    str(work / "cold"), "--allow-errors"], env)
+        assert done.returncode == 0, done.stderr
+        colds.append(cold)
     grid = work / "grid.json"
     grid.write_text(json.dumps([{} for _ in range(runs)]))
     swept = run([cli, "sweep", str(src), str(work / "swept-{run}.ipynb"), "--grid", str(grid),
                  "-j", str(jobs), "-k", "python3", "--cwd", str(work / "swept"),
-                 "--allow-errors", "--log-level", "DEBUG", *extra], env)
+                 "--allow-errors", "--log-level", "DEBUG", *sweep_options], env)
     assert swept.returncode == 0, swept.stderr
     # The runs really were forked (else this compares two cold runs).
     assert "forking kernel" in swept.stderr or "forked" in swept.stderr, swept.stderr[-3000:]
-    return cold, [work / f"swept-{i}.ipynb" for i in range(runs)]
+    return colds, [work / f"swept-{i}.ipynb" for i in range(runs)]
 
 
-def assert_same(cold: Path, swept: list[Path]):
-    expected = cells_of(cold)
-    for path in swept:
+def assert_same(colds: list[Path], swept: list[Path]):
+    for cold, path in zip(colds, swept, strict=True):
+        expected = cells_of(cold)
         actual = cells_of(path)
         assert len(actual) == len(expected)
         wrong = [i for i, (a, b) in enumerate(zip(actual, expected)) if a != b]
@@ -94,8 +99,8 @@ def assert_same(cold: Path, swept: list[Path]):
 def test_forked_runs_write_what_cold_runs_write(cli, tmp_path, env, case):
     src = tmp_path / "input.ipynb"
     nbformat.write(case.notebook(), str(src))
-    cold, swept = cold_and_swept(cli, src, tmp_path / "work", env)
-    assert_same(cold, swept)
+    colds, swept = cold_and_swept(cli, src, tmp_path / "work", env)
+    assert_same(colds, swept)
 
 
 @pytest.mark.skipif(not (CORPUS / "nbclient").is_dir(), reason="../shared/corpus is absent")
@@ -112,9 +117,9 @@ def test_nbclient_corpus_forked_equals_cold(cli, tmp_path, env):
         work.mkdir()
         src = work / "input.ipynb"
         nbformat.write(nb, str(src))
-        cold, swept = cold_and_swept(cli, src, work, env, runs=1)
+        colds, swept = cold_and_swept(cli, src, work, env, runs=1)
         try:
-            assert_same(cold, swept)
+            assert_same(colds, swept)
         except AssertionError as error:
             failures.append(f"{name}: {error}")
     assert not failures, "\n\n".join(failures)
@@ -145,8 +150,8 @@ def test_a_forked_kernel_looks_like_a_cold_one_and_sees_nothing_of_another(cli, 
                                  "language": "python"}
     src = tmp_path / "probe.ipynb"
     nbformat.write(nb, str(src))
-    cold, swept = cold_and_swept(cli, src, tmp_path / "work", env, runs=3, jobs=2)
-    cold_facts = cells_of(cold)[0].replace(str(tmp_path / "work" / "cold"), "<cwd>")
+    colds, swept = cold_and_swept(cli, src, tmp_path / "work", env, runs=3, jobs=2)
+    cold_facts = cells_of(colds[0])[0].replace(str(tmp_path / "work" / "cold"), "<cwd>")
     for path in swept:
         facts = cells_of(path)[0].replace(str(tmp_path / "work" / "swept"), "<cwd>")
         assert facts == cold_facts
@@ -162,7 +167,7 @@ def test_preloaded_numpy_is_reseeded_in_every_kernel(cli, tmp_path, env):
     src = tmp_path / "random.ipynb"
     nbformat.write(nb, str(src))
     _, swept = cold_and_swept(cli, src, tmp_path / "work", env, runs=4, jobs=2,
-                              extra=("--preload", "numpy"))
+                              sweep_options=("--preload", "numpy"))
     draws = [json.loads(path.read_text())["cells"][0]["outputs"][0]["text"] for path in swept]
     draws = ["".join(d) if isinstance(d, list) else d for d in draws]
     numpy_draws = {d.split()[0] for d in draws}
