@@ -158,6 +158,8 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
+  // KernelPool before run: RunOptions.kernels holds one.
+  nbexec::python::bind_pool(m);
   nbexec::python::bind_run(m);
   m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),
         "Parse notebook JSON text and write it back in nbformat's layout.");
