@@ -161,10 +161,16 @@ std::string KernelStarter::fork_fallback() const {
 }
 
 std::vector<int> KernelStarter::template_pids() const {
+  std::vector<std::shared_ptr<Impl::Slot>> slots;
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (const auto& [key, slot] : impl_->slots) slots.push_back(slot);
+  }
   std::vector<int> pids;
-  std::lock_guard lock(impl_->mutex);
-  for (const auto& [key, slot] : impl_->slots) {
-    if (slot->made) pids.push_back(slot->made->pid());
+  for (const auto& slot : slots) {
+    // A template being started has no pid to report yet; do not wait for it.
+    std::unique_lock create(slot->create, std::try_to_lock);
+    if (create.owns_lock() && slot->made) pids.push_back(slot->made->pid());
   }
   return pids;
 }

@@ -107,7 +107,8 @@ TEST_CASE("run_notebook draws its kernel from a pool and gives it back", "[pool]
   const RunResult result = run_notebook(run);
   CHECK(result.cells_executed == 1);
   const auto text = result.notebook.cells()[0]["outputs"][0]["text"];
-  const std::string printed = text.is_array() ? text[0].get<std::string>() : text.get<std::string>();
+  const std::string printed =
+      text.is_array() ? text[0].get<std::string>() : text.get<std::string>();
   const auto templates = pool->stats().template_pids;
   REQUIRE(templates.size() == 1);
   CHECK(printed == std::to_string(templates.front()) + "\n");  // forked by the template
