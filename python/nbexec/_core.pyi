@@ -153,3 +153,18 @@ def plan_sweep(
     fixed_parameters: Optional[Mapping[str, Any]],
     shard: Optional[str] = None,
 ) -> list[dict[str, Any]]: ...
+
+# sweep_run_bindings.cpp
+def run_sweep(
+    options: RunOptions,
+    grid_text: str,
+    grid_origin: str,
+    output_template: str,
+    shard: Optional[str] = None,
+    jobs: int = 0,
+    fail_fast: bool = False,
+    fork: bool = True,
+    preload: Sequence[str] = [],
+    log: Optional[Callable[[str, str], Any]] = None,
+    run_log: Optional[Callable[[int, str, str], Any]] = None,
+) -> dict[str, Any]: ...

@@ -168,10 +168,15 @@ struct KernelPool::Impl {
     }
     ++alive;
     lock.unlock();
+    // The kernel keeps its launch's log for its whole life, and a pool's kernel is shut down
+    // in the background after the run that took it has ended: so it logs to the pool (which
+    // outlives it), never to the caller's logger (a run's reporter, gone by then).
+    kernel::LaunchOptions own = launch;
+    own.log = [this](const std::string& line) { log(LogLevel::debug, line); };
     std::unique_ptr<kernel::Kernel> kernel;
     bool forked = false;
     try {
-      kernel = starter.start(spec, launch, forked);
+      kernel = starter.start(spec, own, forked);
     } catch (...) {
       lock.lock();
       --alive;
