@@ -18,7 +18,6 @@ from nbexec.execute import (
     _parameter_check,
     _read_parameters,
     _run_options,
-    logger,
 )
 from nbexec.pool import _preload_list
 
@@ -241,16 +240,5 @@ def sweep(
         done = sum(1 for r in records if r.status == "completed")
         raise KeyboardInterrupt(f"nbexec: sweep interrupted after {done} of {len(records)} runs "
                                 "completed; running notebooks were saved")
-    _summary(records, result)
     return records
-
-
-def _summary(records: list[SweepRecord], result: Mapping[str, Any]) -> None:
-    """One INFO line for the whole sweep, as the CLI's last line."""
-    failed = [r.index for r in records if not r.ok]
-    kernels = result.get("kernels", {})
-    logger.info("sweep: %d runs, %d completed, %d not (%s) in %.1f s; %d kernels started, "
-                "%d forked", len(records), len(records) - len(failed), len(failed),
-                ", ".join(map(str, failed)) or "none", result.get("seconds", 0.0),
-                kernels.get("started", 0), kernels.get("forked", 0))
 
