@@ -23,7 +23,7 @@ from nbexec.exceptions import (
 )
 from nbexec.execute import execute_notebook, list_kernelspecs
 from nbexec.pool import KernelPool
-from nbexec.sweep import SweepRecord, sweep
+from nbexec.sweeps import SweepRecord, sweep
 from nbexec.scraps import read_scraps, record
 from nbexec.translators import (
     Translator,

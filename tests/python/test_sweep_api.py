@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import threading
@@ -149,3 +150,25 @@ def test_ctrl_c_stops_the_sweep_saves_the_running_notebook_and_raises(write_note
     saved = read_valid(tmp_path / "slow-0.ipynb")
     assert stream_text(code_cells(saved)[2]) == "first\n"
     assert not (tmp_path / "slow-2.ipynb").exists()
+
+
+def test_grid_values_keep_their_python_types():
+    # A dict or list grid reaches the core's grid reader as YAML flow text: every value must
+    # read back as the value execute_notebook's parameters would carry.
+    from nbexec import _core
+    from nbexec.sweeps import _grid_text
+
+    values = [1e-05, 5e-324, 1e16, -0.0, 0.1, float("inf"), 2**63 - 1, -2**63, True, None,
+              "1e-05", "yes", "it's \"quoted\" \u00e9 \\ \n", [1, [2.5]], {"k": "v", "n": None}]
+    text, origin = _grid_text({"v": values})
+    runs = _core.plan_sweep(text, origin, "{run}.ipynb", None)
+    assert [run["parameters"]["v"] for run in runs] == values
+    assert [type(run["parameters"]["v"]) for run in runs] == [type(v) for v in values]
+    (nan_run,) = _core.plan_sweep(*_grid_text([{"v": float("nan")}]), "{run}.ipynb", None)
+    assert math.isnan(nan_run["parameters"]["v"])
+    with pytest.raises(TypeError):
+        _grid_text({"v": [2**64]})
+    with pytest.raises(TypeError):
+        _grid_text({1: [1]})
+    with pytest.raises(TypeError):
+        _grid_text(42)

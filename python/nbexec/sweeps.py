@@ -1,4 +1,7 @@
-"""sweep: many runs of one notebook over a grid of parameters, on fresh warm kernels."""
+"""sweep: many runs of one notebook over a grid of parameters, on fresh warm kernels.
+
+(The module is `sweeps` so that `nbexec.sweep` stays the function.)
+"""
 
 from __future__ import annotations
 
@@ -72,7 +75,11 @@ def _flow_value(value: Any, where: str) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        # YAML (PyYAML's rules, which the grid reader keeps) reads "1e-05" as a str: a float's
+        # mantissa needs its dot.
+        mantissa, e, exponent = text.partition("e")
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_flow_value(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
     if isinstance(value, Mapping):
