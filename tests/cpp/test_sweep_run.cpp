@@ -297,3 +297,33 @@ TEST_CASE("a signal stops the running runs, which save, and starts no more", "[s
   CHECK(result.records[2].status == "skipped");
   CHECK(result.records[3].status == "skipped");
 }
+
+TEST_CASE("a sweep forks its Python kernels from one template, preloading what it is told",
+          "[sweep][ipykernel]") {
+  SweepFixture sweep(json{{"nbexec", {{"preload", {"json"}}}}});
+  if (!sweep.has_kernel()) {
+    WARN("no python3 with ipykernel on PATH: sweep runs not tested");
+    return;
+  }
+  sweep.options.fork = true;
+  sweep.options.grid = {{{"alpha", 1}}, {{"alpha", 2}}, {{"alpha", 4}}};
+  sweep.options.jobs = 2;
+  const SweepResult result = run_sweep(sweep.options);
+  REQUIRE(result.records.size() == 3);
+  for (const SweepRecord& record : result.records) {
+    INFO(record.error);
+    CHECK(record.status == "completed");
+  }
+  CHECK(result.records[2].scraps == json({{"double", 8}}));
+  CHECK(result.exit_code() == 0);
+  // At least one per run: the pool starts kernels ahead of need, and cannot know the last run
+  // was the last.
+  CHECK(result.kernels.started >= 3);
+  // Forked, unless the template could not be used here (then the pool says why).
+  INFO(result.kernels.fork_fallback);
+  CHECK((result.kernels.forked == result.kernels.started || !result.kernels.fork_fallback.empty()));
+  CHECK(result.kernels.template_pids.empty());  // the sweep shut its pool down
+  REQUIRE_FALSE(sweep.log.empty());
+  CHECK(sweep.log.front() ==
+        "sweep: 3 run(s), 2 at a time, kernels: forked from a template with preload [json]");
+}
