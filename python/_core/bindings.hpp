@@ -11,5 +11,7 @@ void bind_check(pybind11::module_& m);        // check_bindings.cpp
 void bind_sources(pybind11::module_& m);      // sources_bindings.cpp
 void bind_run(pybind11::module_& m);          // run_bindings.cpp
 void bind_sweep(pybind11::module_& m);        // sweep_bindings.cpp
+void bind_pool(pybind11::module_& m);         // pool_bindings.cpp
+void bind_sweep_run(pybind11::module_& m);    // sweep_run_bindings.cpp
 
 }  // namespace nbexec::python

@@ -158,6 +158,8 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
+  // KernelPool before run: RunOptions.kernels holds one.
+  nbexec::python::bind_pool(m);
   nbexec::python::bind_run(m);
   m.def("roundtrip_notebook_text", &roundtrip_notebook_text, py::arg("text"),
         "Parse notebook JSON text and write it back in nbformat's layout.");
@@ -171,6 +173,7 @@ PYBIND11_MODULE(_core, m) {
   nbexec::python::bind_check(m);
   nbexec::python::bind_sources(m);
   nbexec::python::bind_sweep(m);
+  nbexec::python::bind_sweep_run(m);
   m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
         "Kernelspecs nbexec can start, in search order.");
 }

@@ -4,6 +4,7 @@
 #include "convert.hpp"
 
 #include <nbexec/error.hpp>
+#include <nbexec/kernel_pool.hpp>
 #include <nbexec/run.hpp>
 
 #include <pybind11/functional.h>
@@ -216,7 +217,9 @@ void bind_options(py::module_& m) {
       .def_readwrite("report_mode", &RunOptions::report_mode)
       .def_readwrite("parameter_check", &RunOptions::parameter_check)
       .def_readwrite("prepare_only", &RunOptions::prepare_only)
-      .def_readwrite("env_prefix", &RunOptions::env_prefix);
+      .def_readwrite("env_prefix", &RunOptions::env_prefix)
+      .def_readwrite("kernels", &RunOptions::kernels,
+                     "a KernelPool the run draws a fresh kernel from; None starts its own");
 }
 
 void bind_result(py::module_& m) {

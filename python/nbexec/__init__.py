@@ -22,6 +22,8 @@ from nbexec.exceptions import (
     UsageError,
 )
 from nbexec.execute import execute_notebook, list_kernelspecs
+from nbexec.pool import KernelPool
+from nbexec.sweeps import SweepRecord, sweep
 from nbexec.scraps import read_scraps, record
 from nbexec.translators import (
     Translator,
@@ -45,11 +47,13 @@ __all__ = [
     "KernelDiedError",
     "KernelError",
     "KernelNotFoundError",
+    "KernelPool",
     "NotebookError",
     "PapermillException",
     "PapermillExecutionError",
     "ParameterError",
     "ProtocolError",
+    "SweepRecord",
     "TimeoutError",
     "Translator",
     "UsageError",
@@ -64,6 +68,7 @@ __all__ = [
     "record",
     "register_translator",
     "render_parameters",
+    "sweep",
     "translator_names",
     "validate_parameters",
 ]

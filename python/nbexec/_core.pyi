@@ -17,6 +17,21 @@ class KernelNotFoundError(KernelError): ...
 class KernelDiedError(KernelError): ...
 class TimeoutError(Error, builtins.TimeoutError): ...
 
+# pool_bindings.cpp
+class KernelPool:
+    def __init__(
+        self,
+        size: int = 2,
+        fork: bool = True,
+        preload: Sequence[str] = [],
+        start_timeout: float = 60.0,
+        env_prefix: Optional[str] = None,
+        transport: str = "tcp",
+        log: Optional[Callable[[str, str], Any]] = None,
+    ) -> None: ...
+    def shutdown(self) -> None: ...
+    def stats(self) -> dict[str, Any]: ...
+
 # run_bindings.cpp
 class ParameterCheck(enum.Enum):
     strict = ...
@@ -43,6 +58,7 @@ class RunOptions:
     parameter_check: ParameterCheck
     prepare_only: bool
     env_prefix: Optional[os.PathLike[str]]
+    kernels: Optional[KernelPool]
     def __init__(self) -> None: ...
 
 class CellFailure:
@@ -137,3 +153,18 @@ def plan_sweep(
     fixed_parameters: Optional[Mapping[str, Any]],
     shard: Optional[str] = None,
 ) -> list[dict[str, Any]]: ...
+
+# sweep_run_bindings.cpp
+def run_sweep(
+    options: RunOptions,
+    grid_text: str,
+    grid_origin: str,
+    output_template: str,
+    shard: Optional[str] = None,
+    jobs: int = 0,
+    fail_fast: bool = False,
+    fork: bool = True,
+    preload: Sequence[str] = [],
+    log: Optional[Callable[[str, str], Any]] = None,
+    run_log: Optional[Callable[[int, str, str], Any]] = None,
+) -> dict[str, Any]: ...

@@ -31,6 +31,10 @@ _PAPERMILL_ENGINES = (None, "", "nbclient", "nbexec")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+# The private keyword through which KernelPool.execute_notebook hands its pool to
+# execute_notebook (see KernelPool in pool.py).
+_KERNELS_KEYWORD = "_kernels"
+
 
 def _as_notebook(nb: dict):
     """An nbformat NotebookNode when nbformat is installed (papermill returns one), else the
@@ -250,6 +254,9 @@ def execute_notebook(
         KeyboardInterrupt: the run was interrupted (the kernel is stopped, the output saved).
         ImportError: a remote path without fsspec (or the filesystem's package) installed.
     """
+    # KernelPool.execute_notebook's way in: the same body, with kernels drawn from its pool.
+    # Private (not in the signature), so both functions keep papermill's signature.
+    kernels = engine_kwargs.pop(_KERNELS_KEYWORD, None)
     if engine_kwargs:
         raise TypeError("execute_notebook() got unexpected keyword arguments: "
                         f"{sorted(engine_kwargs)}")
@@ -304,7 +311,7 @@ def execute_notebook(
                                request_save_on_cell_execute=request_save_on_cell_execute,
                                autosave_cell_every=autosave_cell_every,
                                interrupt_on_timeout=interrupt_on_timeout,
-                               deadline=deadline)
+                               deadline=deadline, kernels=kernels)
         try:
             result = _core.run(options, log=_log,
                                output=on_output if (log_output or streams) else None,
@@ -345,11 +352,14 @@ def execute_notebook(
 
 
 def _parameter_check(strict_parameters: Optional[bool], allow_unknown_parameters: bool,
-                     check_parameters: bool) -> "_core.ParameterCheck":
-    """The one strictness switch (papermill's leniency unless asked), then its refinements."""
+                     check_parameters: bool, *,
+                     strict_by_default: bool = False) -> "_core.ParameterCheck":
+    """The one strictness switch, then its refinements. The default when neither the caller
+    nor the environment says is the surface's: papermill's leniency for execute_notebook,
+    strict for sweep (as `nbexec run` and `nbexec sweep` are)."""
     if not check_parameters:
         return _core.ParameterCheck.off
-    if not _core.resolve_strict_parameters(strict_parameters, False):
+    if not _core.resolve_strict_parameters(strict_parameters, strict_by_default):
         return _core.ParameterCheck.warn
     if allow_unknown_parameters:
         return _core.ParameterCheck.warn_unknown
@@ -359,8 +369,8 @@ def _parameter_check(strict_parameters: Optional[bool], allow_unknown_parameters
 def _run_options(core_input: str, core_output: str, params: Optional[dict[str, Any]], *,
                  kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
                  report_mode, prepare_only, parameter_check, request_save_on_cell_execute,
-                 autosave_cell_every, interrupt_on_timeout,
-                 deadline=None) -> "_core.RunOptions":
+                 autosave_cell_every, interrupt_on_timeout, deadline=None,
+                 kernels: Optional["_core.KernelPool"] = None) -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -380,6 +390,7 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.autosave_cell_every = float(autosave_cell_every)
     options.interrupt_on_timeout = interrupt_on_timeout
     options.deadline = deadline
+    options.kernels = kernels
     return options
 
 

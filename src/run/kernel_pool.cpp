@@ -174,6 +174,8 @@ struct KernelPool::Impl {
     }
     ++alive;
     lock.unlock();
+    // Its start is the caller's to hear about; retire() points its log at the pool before it
+    // is shut down, after the caller (a run's reporter) may be gone.
     std::unique_ptr<kernel::Kernel> kernel;
     bool forked = false;
     try {

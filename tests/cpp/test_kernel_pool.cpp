@@ -10,6 +10,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -84,6 +85,31 @@ TEST_CASE("a pool hands out fresh forked kernels, warm ahead of need, within its
   for (int pid : pids) CHECK(process_gone(pid));
   CHECK(process_gone(template_pid));
   CHECK(nbexec_test::files_in(runtime.path()).empty());
+}
+
+TEST_CASE("a kernel given back never logs to the caller that took it", "[pool][ipykernel]") {
+  // The caller's logger is a run's reporter, gone once the run ends; the kernel's shutdown in
+  // the background comes later and must log to the pool (it crashed nbexec.KernelPool).
+  TempDir runtime;
+  ScopedEnv runtime_env("JUPYTER_RUNTIME_DIR", runtime.path().string());
+  KernelPoolOptions options;
+  options.size = 1;
+  auto pool_lines = std::make_shared<std::atomic<int>>(0);
+  options.log = [pool_lines](LogLevel, const std::string&) { ++*pool_lines; };
+  auto pool = std::make_shared<KernelPool>(options);
+  auto caller_lines = std::make_shared<std::atomic<int>>(0);
+  kernel::LaunchOptions launch;
+  launch.start_timeout = 60s;
+  launch.log = [caller_lines](const std::string&) { ++*caller_lines; };
+  auto kernel = pool->take(python_spec(), launch);  // started on demand: no warm kernel yet
+  const int pid = kernel->pid();
+  const int heard_at_start = caller_lines->load();
+  CHECK(heard_at_start > 0);  // its start was the caller's to hear about
+  pool->give_back(std::move(kernel));
+  pool->shutdown();
+  CHECK(process_gone(pid));
+  CHECK(caller_lines->load() == heard_at_start);
+  CHECK(pool_lines->load() > 0);  // "kernel pid N exited ..." went to the pool instead
 }
 
 TEST_CASE("run_notebook draws its kernel from a pool and gives it back", "[pool][ipykernel]") {
