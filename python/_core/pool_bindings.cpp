@@ -3,6 +3,7 @@
 // the callback takes the GIL itself, and the pool is shut down with the GIL released: its
 // threads may be waiting for the GIL to log while shutdown waits for them.
 #include "bindings.hpp"
+#include "released_call.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/kernel_pool.hpp>
@@ -22,20 +23,6 @@ namespace py = pybind11;
 namespace nbexec::python {
 namespace {
 
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug:
-      return "DEBUG";
-    case LogLevel::info:
-      return "INFO";
-    case LogLevel::warning:
-      return "WARNING";
-    case LogLevel::error:
-      return "ERROR";
-  }
-  return "INFO";
-}
-
 bool interpreter_running() {
   // A background thread must not take the GIL while the interpreter finalizes: it would hang
   // or end the thread in the middle of a kernel shutdown.
@@ -54,7 +41,7 @@ struct LogSink {
     py::gil_scoped_acquire gil;
     if (closed.load() || !fn) return;
     try {
-      fn(level_name(level), line);
+      fn(log_level_name(level), line);
     } catch (py::error_already_set& error) {
       // No caller to raise to on a background thread: Python's unraisable hook reports it.
       error.discard_as_unraisable("nbexec.KernelPool log callback");

@@ -2,6 +2,7 @@
 // an enum, and run() releasing the GIL while the kernel works.
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "released_call.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/kernel_pool.hpp>
@@ -38,20 +39,6 @@ double ms_to_seconds(milliseconds ms) {
   return static_cast<double>(ms.count()) / 1000.0;
 }
 
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug:
-      return "DEBUG";
-    case LogLevel::info:
-      return "INFO";
-    case LogLevel::warning:
-      return "WARNING";
-    case LogLevel::error:
-      return "ERROR";
-  }
-  return "INFO";
-}
-
 // The callbacks a run reports through, held as Python objects; each is called with the GIL.
 struct Callbacks {
   py::object log;     // log(level_name, line)
@@ -64,39 +51,19 @@ struct Callbacks {
 // signals every 100 ms: Python runs its SIGINT handler only on the main thread, so a
 // KeyboardInterrupt during a silent long cell would otherwise wait for the cell to end.
 RunResult run_with_callbacks(RunOptions options, const Callbacks& callbacks) {
-  // A KeyboardInterrupt (or any pending signal) seen while a callback holds the GIL stops the
-  // run between kernel messages; the notebook is still saved.
-  std::atomic<bool> cancel{false};
-  options.cancel = &cancel;
-  auto check_signals = [&cancel]() {
-    if (PyErr_CheckSignals() != 0) {
-      PyErr_Clear();
-      cancel.store(true);
-    }
-  };
-  // A callback that raises stops the run the same way (papermill lets an exception in its
-  // output handling end the run); the first such exception is raised once the notebook is
-  // saved. A KeyboardInterrupt raised inside a callback is a cancellation like any other.
-  std::optional<py::error_already_set> callback_error;
-  auto call_back = [&cancel, &check_signals, &callback_error](auto&& call) {
-    py::gil_scoped_acquire gil;
-    try {
-      call();
-    } catch (py::error_already_set& error) {
-      if (!error.matches(PyExc_KeyboardInterrupt) && !callback_error) callback_error = error;
-      cancel.store(true);
-      return;
-    }
-    check_signals();
-  };
+  // A KeyboardInterrupt (or any pending signal) stops the run between kernel messages, and so
+  // does a callback that raises (papermill lets an exception in its output handling end the
+  // run); the notebook is still saved, and the callback's exception raised after.
+  ReleasedCall call;
+  options.cancel = &call.cancel();
   if (!callbacks.log.is_none()) {
     options.log = [&](LogLevel level, const std::string& line) {
-      call_back([&] { callbacks.log(level_name(level), line); });
+      call.call_back([&] { callbacks.log(log_level_name(level), line); });
     };
   }
   if (!callbacks.output.is_none()) {
     options.output = [&](std::size_t index, const nlohmann::json& out) {
-      call_back([&] { callbacks.output(index, to_python(out)); });
+      call.call_back([&] { callbacks.output(index, to_python(out)); });
     };
   }
   if (!callbacks.event.is_none() && !callbacks.kinds.empty()) {
@@ -104,44 +71,12 @@ RunResult run_with_callbacks(RunOptions options, const Callbacks& callbacks) {
       const auto kind = e.find("event");
       if (kind == e.end() || !kind->is_string() || !callbacks.kinds.count(kind->get<std::string>()))
         return;
-      call_back([&] { callbacks.event(to_python(e)); });
+      call.call_back([&] { callbacks.event(to_python(e)); });
     };
   }
-
   RunResult result;
-  std::exception_ptr failure;
-  std::mutex mutex;
-  std::condition_variable finished_cv;
-  bool finished = false;
-  {
-    py::gil_scoped_release release;
-    std::thread worker([&] {
-      try {
-        result = run_notebook(options);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex);
-      finished = true;
-      finished_cv.notify_all();
-    });
-    std::unique_lock<std::mutex> lock(mutex);
-    while (!finished) {
-      finished_cv.wait_for(lock, milliseconds(100));
-      if (finished) break;
-      lock.unlock();
-      {
-        py::gil_scoped_acquire gil;
-        check_signals();
-      }
-      lock.lock();
-    }
-    lock.unlock();
-    worker.join();
-  }
-  if (callback_error) throw *callback_error;
-  if (failure) std::rethrow_exception(failure);
-  result.cancelled = result.cancelled || cancel.load();
+  call.run([&] { result = run_notebook(options); });
+  result.cancelled = result.cancelled || call.cancel().load();
   return result;
 }
 

@@ -3,6 +3,7 @@
 // run's binding does (run_bindings.cpp).
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "released_call.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/sweep.hpp>
@@ -27,20 +28,6 @@ namespace py = pybind11;
 
 namespace nbexec::python {
 namespace {
-
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug:
-      return "DEBUG";
-    case LogLevel::info:
-      return "INFO";
-    case LogLevel::warning:
-      return "WARNING";
-    case LogLevel::error:
-      return "ERROR";
-  }
-  return "INFO";
-}
 
 py::dict record_dict(const SweepRecord& record) {
   py::dict out;
@@ -91,79 +78,31 @@ py::dict run_sweep(const RunOptions& run, std::string_view grid_text, const std:
   options.fork = fork;
   options.preload = std::move(preload);
 
-  // Ctrl-C: Python runs its SIGINT handler only on the main thread, so this thread looks for
-  // signals every 100 ms while the sweep runs on a worker; a pending one sets the cancel flag
-  // and the sweep stops every run, saves their notebooks and ends every kernel.
-  std::atomic<bool> cancel{false};
-  options.cancel = &cancel;
+  // Ctrl-C sets the cancel flag: the sweep stops every run, saves their notebooks and ends
+  // every kernel. A log callback that raises stops it the same way; its exception is raised
+  // once every kernel has ended.
+  ReleasedCall call;
+  options.cancel = &call.cancel();
   options.cancel_signal = [] { return SIGINT; };
-  auto check_signals = [&cancel]() {
-    if (PyErr_CheckSignals() != 0) {
-      PyErr_Clear();
-      cancel.store(true);
-    }
-  };
-  // A log callback that raises stops the sweep the same way; its exception is raised once
-  // every kernel has ended.
-  std::optional<py::error_already_set> callback_error;
-  auto call_back = [&](auto&& call) {
-    py::gil_scoped_acquire gil;
-    try {
-      call();
-    } catch (py::error_already_set& error) {
-      if (!error.matches(PyExc_KeyboardInterrupt) && !callback_error) callback_error = error;
-      cancel.store(true);
-    }
-  };
   if (!log.is_none()) {
     options.log = [&](LogLevel level, const std::string& line) {
-      call_back([&] { log(level_name(level), line); });
+      call.call_back([&] { log(log_level_name(level), line); });
     };
   }
   if (!run_log.is_none()) {
     options.run_log = [&](std::size_t index, LogLevel level, const std::string& line) {
-      call_back([&] { run_log(index, level_name(level), line); });
+      call.call_back([&] { run_log(index, log_level_name(level), line); });
     };
   }
-
   SweepResult result;
-  std::exception_ptr failure;
-  std::mutex mutex;
-  std::condition_variable finished_cv;
-  bool finished = false;
-  {
-    py::gil_scoped_release release;
-    std::thread worker([&] {
-      try {
-        // Parsing and planning are inside too: a grid of 100,000 runs takes a while.
-        if (shard) options.shard = parse_sweep_shard(*shard);
-        options.grid = parse_sweep_grid(grid_text, origin);
-        result = nbexec::run_sweep(options);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex);
-      finished = true;
-      finished_cv.notify_all();
-    });
-    std::unique_lock<std::mutex> lock(mutex);
-    while (!finished) {
-      finished_cv.wait_for(lock, std::chrono::milliseconds(100));
-      if (finished) break;
-      lock.unlock();
-      {
-        py::gil_scoped_acquire gil;
-        check_signals();
-      }
-      lock.lock();
-    }
-    lock.unlock();
-    worker.join();
-  }
-  if (callback_error) throw *callback_error;
-  if (failure) std::rethrow_exception(failure);
+  call.run([&] {
+    // Parsing and planning are inside too: a grid of 100,000 runs takes a while.
+    if (shard) options.shard = parse_sweep_shard(*shard);
+    options.grid = parse_sweep_grid(grid_text, origin);
+    result = nbexec::run_sweep(options);
+  });
   py::dict out = result_dict(result);
-  out["cancelled"] = result.cancelled || cancel.load();
+  out["cancelled"] = result.cancelled || call.cancel().load();
   return out;
 }
 

@@ -1,8 +1,8 @@
 """The template nbexec forks warm ipykernel kernels from (docs/sweeps.md, "Warm kernels").
 
 nbexec runs this program in the kernel's own Python (the kernelspec's argv[0] and interpreter
-options), as ``python -c SOURCE CONFIG``: the C++ library carries the source, so the native
-CLI needs no Python package to find it. It talks to nbexec over a Unix socket on its stdin,
+options), as ``python -c "exec(<the source, from the environment>)" CONFIG``: the C++ library
+carries the source, so the native CLI needs no Python package to find it. It talks to nbexec over a Unix socket on its stdin,
 one JSON object per line each way:
 
 - it imports ipykernel and the modules to preload, checks that forking is safe and says

@@ -319,10 +319,13 @@ std::shared_ptr<KernelTemplate> KernelTemplate::start(const KernelSpec& spec,
   json config = {{"preload", options.preload}};
   detail::SpawnRequest request;
   request.argv = impl->interpreter;
+  // The program comes in through the environment and leaves it at once, so `ps` shows the
+  // template (and the kernels it forks, which inherit its command line) as a short line.
   request.argv.push_back("-c");
-  request.argv.push_back(detail::kernel_template_source);
+  request.argv.push_back("import os; exec(os.environ.pop('NBEXEC_KERNEL_TEMPLATE'))");
   request.argv.push_back(config.dump());
   request.env = impl->environment;
+  request.env["NBEXEC_KERNEL_TEMPLATE"] = detail::kernel_template_source;
   request.cwd = options.cwd;
   request.stdin_fd = sockets[1];
   const auto started = Clock::now();

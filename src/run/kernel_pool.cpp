@@ -60,7 +60,8 @@ struct KernelPool::Impl {
   std::condition_variable changed;
   // Slots in use: kernels starting, warm, taken, or shutting down.
   std::size_t alive = 0;
-  std::size_t starting_ahead = 0;  // background starts in flight
+  std::size_t starting_ahead = 0;            // background starts in flight
+  std::size_t takers_waiting_for_ahead = 0;  // take()s waiting for one of those
   std::deque<WarmKernel> warm;
   std::optional<Expectation> expected;
   std::optional<std::size_t> takes_left;  // limit_ahead: kernels still to be taken
@@ -155,9 +156,13 @@ struct KernelPool::Impl {
         refill_locked();
         return kernel;
       }
-      if (alive < options.size) break;
+      // A kernel for this run is already starting ahead of need: wait for it rather than
+      // start one more, which would leave that one warm for a run that may never come.
+      const bool ahead_for_us =
+          expected && expected->key == key && starting_ahead > takers_waiting_for_ahead;
+      if (alive < options.size && !ahead_for_us) break;
       // No slot: a warm kernel for another run gives its slot up.
-      if (!warm.empty()) {
+      if (!ahead_for_us && !warm.empty()) {
         auto other = std::move(warm.front().kernel);
         warm.pop_front();
         retire(std::move(other), std::chrono::milliseconds(2000));
@@ -170,7 +175,9 @@ struct KernelPool::Impl {
                            Remedy::start_timeout);
       }
       // Wake up now and then to see the caller's cancel flag (set by a signal handler).
+      if (ahead_for_us) ++takers_waiting_for_ahead;
       changed.wait_for(lock, std::chrono::milliseconds(50));
+      if (ahead_for_us) --takers_waiting_for_ahead;
     }
     ++alive;
     lock.unlock();

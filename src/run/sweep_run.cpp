@@ -222,7 +222,8 @@ class SweepRunner {
       return "not started: stopped by signal " + std::to_string(signal);
     }
     if (failed_run_) {
-      return "not started: --fail-fast after run " + std::to_string(*failed_run_) + " failed";
+      return "not started: run " + std::to_string(*failed_run_) +
+             " failed and the sweep fails fast";
     }
     return "";
   }

@@ -240,7 +240,7 @@ TEST_CASE("--fail-fast starts no run after one fails; the rest are skipped", "[s
   CHECK(result.records[0].status == "failed");
   for (std::size_t i : {1u, 2u}) {
     CHECK(result.records[i].status == "skipped");
-    CHECK(result.records[i].error == "not started: --fail-fast after run 0 failed");
+    CHECK(result.records[i].error == "not started: run 0 failed and the sweep fails fast");
     CHECK_FALSE(fs::exists(result.records[i].output_path));
   }
   CHECK(result.exit_code() == 1);

@@ -174,7 +174,7 @@ def test_fail_fast_skips_the_runs_not_started(run_cli, notebook, tmp_path):
     assert proc.returncode == 1, proc.stderr
     rows = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text())))
     assert [r["status"] for r in rows] == ["failed", "skipped", "skipped"]
-    assert "fail-fast" in rows[1]["error"]
+    assert rows[1]["error"] == "not started: run 0 failed and the sweep fails fast"
     assert not (tmp_path / "out" / "1.ipynb").exists()
     assert "1 failed, 2 skipped" in proc.stderr.splitlines()[-1]
 

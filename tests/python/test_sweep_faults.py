@@ -1,5 +1,6 @@
-"""Faults in a sweep, on real ipykernels forked from a template: a signal mid-sweep, a kernel
-killed mid-run. Each test checks the exit code, the saved notebooks and that no kernel,
+"""Faults in a sweep, on real ipykernels forked from a template (a signal mid-sweep, a kernel
+killed mid-run, a preload that cannot be forked) and on the pyzmq fake kernel, which is never
+forked (a kernel that dies mid-cell). Each test checks the exit code, the saved notebooks and that no kernel,
 template or connection file is left behind (the runtime directory is the test's own)."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 import nbformat
 import psutil
 import pytest
+from fake_kernel.harness import assert_nothing_left as assert_nothing_left_fake
+from fake_kernel.harness import fake_env  # noqa: F401 (fixture)
 from nbformat.v4 import new_code_cell, new_notebook
 
 
@@ -165,3 +168,32 @@ def test_a_preload_that_cannot_be_forked_warns_once_and_the_sweep_runs(cli, tmp_
     for i in range(3):
         assert (tmp_path / f"out-{i}.ipynb").exists()
     assert list((tmp_path / "runtime").iterdir()) == []
+
+
+def test_other_kernels_start_ahead_of_need_unforked_and_a_death_fails_only_its_run(
+        cli, fake_env, write_notebook, tmp_path):
+    # The fake kernel is a pyzmq program, not `python -m ipykernel_launcher`: no template.
+    # Input paths may name parameters, so one run's notebook makes its kernel die mid-cell.
+    for what, command in (("echo", "echo fine"), ("die", "die")):
+        src = write_notebook(["what = 'echo'", command], kernel="fake")
+        nb = nbformat.read(str(src), as_version=4)
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nbformat.write(nb, str(tmp_path / f"nb-{what}.ipynb"))
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("what: [echo, die, echo, echo]\n")
+    done = subprocess.run(
+        [cli, "sweep", str(tmp_path / "nb-{what}.ipynb"), str(tmp_path / "out-{run}.ipynb"),
+         "--grid", str(grid), "-j", "2", "--log-format", "json"],
+        capture_output=True, text=True, env=fake_env.env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr[-3000:]
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    ends = {e["run"]: e for e in events if e["event"] == "sweep_run_end"}
+    assert ends[1]["status"] == "kernel_died" and ends[1]["exit_code"] == 4
+    assert [ends[i]["status"] for i in (0, 2, 3)] == ["completed"] * 3
+    kernels = events[-1]["kernels"]
+    assert events[-1]["event"] == "sweep_end"
+    assert kernels["forked"] == 0 and kernels["started"] == 4
+    assert kernels["warm_hits"] >= 1  # a run found its kernel already started
+    assert kernels["fork_fallback"] == ""  # not a fallback: such kernels are never forked
+    assert len(fake_env.kernel_pids()) == 4
+    assert_nothing_left_fake(fake_env.runtime_dir, fake_env.kernel_pids())
