@@ -160,6 +160,7 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
         # What `python -m ipykernel_launcher` runs, as it runs it: the launcher's own code as
         # __main__, with sys.argv[0] its file.
         runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+        _let_control_finish()
         code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
@@ -168,15 +169,35 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
 
         traceback.print_exc()
         code = 1
-    finally:
-        try:
-            import atexit
+    # The kernel ends the way a started one does: by the interpreter's own exit (non-daemon
+    # threads joined, then atexit, then the rest of finalization), not by os._exit. Its order
+    # matters: ipykernel's control thread may still be answering the shutdown_request when
+    # the kernel's loop ends, and its atexit close() waits for that thread.
+    raise _KernelExit(code)
 
-            atexit._run_exitfuncs()  # what the interpreter's exit would run
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+
+def _let_control_finish():
+    """Waits (briefly) for ipykernel's control thread to end after a shutdown_request.
+
+    Its handler stops the control loop and the kernel's main loop together, then flushes
+    iopub and publishes "idle". If the main thread reaches the atexit close() first, close()
+    stops the iopub thread under that flush, which then waits out its 10 s timeout while
+    close() joins the thread: the kernel ignores its shutdown. A started kernel loses this
+    race rarely, because the atexit functions of the modules it imported after ipykernel run
+    before close(); a forked kernel's preloaded modules registered theirs before it."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "Control" and thread is not threading.current_thread():
+            thread.join(2.0)
+
+
+class _KernelExit(BaseException):
+    """Unwinds a forked kernel out of the template's loop to the interpreter's exit."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
 
 
 class _Template:
@@ -283,4 +304,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        exit_code = main()
+    except _KernelExit as kernel_exit:  # in a forked kernel, after it stopped
+        exit_code = kernel_exit.code
+    sys.exit(exit_code)

@@ -174,3 +174,29 @@ def test_preloaded_numpy_is_reseeded_in_every_kernel(cli, tmp_path, env):
     python_draws = {d.split()[1] for d in draws}
     assert len(numpy_draws) == 4, draws
     assert len(python_draws) == 4, draws
+
+
+UNCLOSED = ("log = open('unclosed.txt', 'w')\n"
+            "log.write('written by run %d\\n' % seed)  # buffered: only the exit flushes it")
+
+
+def test_a_forked_kernel_ends_as_a_started_one_does(cli, tmp_path, env):
+    # A started kernel's interpreter flushes a file the notebook left open when it exits, and
+    # answers shutdown_request at once; a forked kernel must do both too (it once lost
+    # ipykernel's shutdown race and ignored the request until SIGTERM).
+    nb = new_notebook(cells=[new_code_cell("seed = 0"), new_code_cell(UNCLOSED)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    src = tmp_path / "unclosed.ipynb"
+    nbformat.write(nb, str(src))
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("seed: [0, 1, 2, 3, 4, 5]\n")
+    done = run([cli, "sweep", str(src), str(tmp_path / "out-{seed}.ipynb"), "--grid", str(grid),
+                "-j", "2", "-k", "python3", "--cwd", str(tmp_path), "--preload", "numpy",
+                "--log-level", "DEBUG"], env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    exits = [line for line in done.stderr.splitlines() if re.search(r"kernel pid \d+ ", line)]
+    assert len(exits) == 6 and all("exited with status 0" in line for line in exits), exits
+    assert "forking kernel" in done.stderr
+    assert (tmp_path / "unclosed.txt").read_text().startswith("written by run ")
