@@ -146,8 +146,8 @@ def run_papermill_loop(args) -> dict:
         argv = [sys.executable, __file__, "papermill-loop", args.input, args.template, args.runs]
         procs = [subprocess.Popen([*argv, "--slice", f"{i}/{args.jobs}"], stdout=subprocess.PIPE)
                  for i in range(args.jobs)]
-        results = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1] or "{}")
-                   for p in procs]
+        outs = [p.communicate()[0].decode(errors="replace").strip().splitlines() for p in procs]
+        results = [json.loads(out[-1]) if out and out[-1].startswith("{") else {} for out in outs]
         if any(p.returncode != 0 for p in procs):
             raise SystemExit(f"a papermill loop failed: exit codes {[p.returncode for p in procs]}")
         return {"runs": sum(r.get("runs", 0) for r in results), "jobs": args.jobs,
