@@ -802,8 +802,10 @@ class Bench:
         pm_loop = [VENV_PY, PEERS, "papermill-loop", nb, template, runs_file]
         run_loop = [VENV_PY, PEERS, "nbexec-run-loop", self.nbexec, nb, template, runs_file]
         runners = []
-        has_sweep = subprocess.run([self.nbexec, "sweep", "--help"], capture_output=True,
-                                   env=self.env).returncode == 0
+        # An older CLI reads `nbexec sweep --help` as papermill's form (`nbexec IN ...`).
+        has_sweep = "--grid" in subprocess.run([self.nbexec, "sweep", "--help"],
+                                               capture_output=True, text=True,
+                                               env=self.env).stdout
         if has_sweep:
             runners += [launcher("sweep-preload", [*sweep, "--preload", "numpy,pandas"]),
                         launcher("sweep", sweep)]
