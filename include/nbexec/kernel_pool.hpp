@@ -39,8 +39,8 @@ struct KernelPoolOptions {
 };
 
 struct KernelPoolStats {
-  std::size_t started = 0;   // kernels started, forked or not
-  std::size_t forked = 0;    // of them, forked from a template
+  std::size_t started = 0;    // kernels started, forked or not
+  std::size_t forked = 0;     // of them, forked from a template
   std::size_t warm_hits = 0;  // takes served by a kernel that was already ready
   // Why forking is off for some kernel ("preload 'x' failed to import: ..."); empty if not.
   std::string fork_fallback;

@@ -28,8 +28,8 @@ struct SweepRecord {
   // found only at run time, or the kernel could not start) | skipped (never started:
   // --fail-fast or a signal)
   std::string status;
-  int exit_code = 0;     // what `nbexec run` would have exited with for this run alone
-  double seconds = 0;    // wall time of the run, from its start to its final save
+  int exit_code = 0;   // what `nbexec run` would have exited with for this run alone
+  double seconds = 0;  // wall time of the run, from its start to its final save
   std::filesystem::path output_path;
   // The scraps the executed notebook recorded (nbexec.record, scrapbook's glue, papermill's
   // record), name to value; an object, empty when there are none or nothing was saved.
@@ -46,7 +46,7 @@ struct SweepOptions {
   std::vector<SweepGridRun> grid;  // parse_sweep_grid's result
   std::string output_template;     // as SweepPlanOptions::output_template ({run} and names)
   std::optional<SweepShard> shard;
-  std::size_t jobs = 0;  // runs at once and kernels alive at once; 0: the number of CPUs
+  std::size_t jobs = 0;    // runs at once and kernels alive at once; 0: the number of CPUs
   bool fail_fast = false;  // after a run fails, start no new run (running ones finish)
   // Forking of Python kernels from a warm template, and what it imports first: these modules
   // plus the notebook's metadata.nbexec.preload (a list of module names).

@@ -11,6 +11,7 @@
 #include "core/json_fields.hpp"
 #include "kernel/connection_file.hpp"
 #include "kernel/env_util.hpp"
+#include "kernel/fork_template_impl.hpp"
 #include "kernel/process.hpp"
 #include "kernel/zmq_connection.hpp"
 
@@ -67,7 +68,7 @@ struct Kernel::Impl {
   KernelSpec spec;
   std::function<void(const std::string&)> log;
   detail::ConnectionFile connection_file;
-  std::unique_ptr<detail::Process> process;
+  std::unique_ptr<detail::KernelProcess> process;
   std::unique_ptr<detail::ZmqConnection> connection;
   nlohmann::json kernel_info = nlohmann::json::object();
   std::vector<std::string> argv;
@@ -260,11 +261,18 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
   request.argv = impl->argv;
   request.env = detail::kernel_environment(spec.env, spec.language, detail::current_environment());
   request.cwd = options.cwd;
-  impl->note("starting kernel '" + spec.name + "': " + join_argv(impl->argv));
-  impl->process = detail::Process::spawn(request);
+  if (options.fork_from) {
+    impl->note("forking kernel '" + spec.name + "' from its template (pid " +
+               std::to_string(options.fork_from->pid()) + "): " + join_argv(impl->argv));
+    impl->process = detail::fork_kernel(*options.fork_from, impl->argv, options.cwd, request.env,
+                                        request.stderr_tail_bytes);
+  } else {
+    impl->note("starting kernel '" + spec.name + "': " + join_argv(impl->argv));
+    impl->process = detail::Process::spawn(request);
+  }
   impl->note("kernel started, pid " + std::to_string(impl->process->pid()));
 
-  detail::Process* process = impl->process.get();
+  detail::KernelProcess* process = impl->process.get();
   impl->connection = std::make_unique<detail::ZmqConnection>(
       impl->connection_file.info, [process] { return process->running(); });
   return impl;

@@ -47,7 +47,7 @@ std::string resolve_program(const SpawnRequest& request) {
 
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void exec_child(const char* program, char* const* argv, char* const* envp,
-                             const char* cwd, int devnull, int stderr_write, int failure_write,
+                             const char* cwd, int stdin_read, int stderr_write, int failure_write,
                              int max_fd) {
   ::setsid();
   sigset_t none;
@@ -60,7 +60,7 @@ std::string resolve_program(const SpawnRequest& request) {
   sigemptyset(&default_action.sa_mask);
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
 
-  ::dup2(devnull, STDIN_FILENO);
+  ::dup2(stdin_read, STDIN_FILENO);
   ::dup2(stderr_write, STDERR_FILENO);
   ChildFailure failure{0, 0};
   if (cwd != nullptr && ::chdir(cwd) != 0) {
@@ -119,7 +119,8 @@ std::unique_ptr<Process> Process::spawn(const SpawnRequest& request) {
   pid_t pid = ::fork();
   if (pid == 0) {
     exec_child(program.c_str(), argv.data(), envp.data(), request.cwd ? cwd.c_str() : nullptr,
-               devnull, stderr_pipe[1], failure_pipe[1], max_fd);
+               request.stdin_fd >= 0 ? request.stdin_fd : devnull, stderr_pipe[1], failure_pipe[1],
+               max_fd);
   }
   int fork_error = errno;
   close_fd(devnull);

@@ -1,6 +1,7 @@
 #include <nbexec/error.hpp>
 #include <nbexec/kernel/kernel.hpp>
 #include <nbexec/kernel/kernelspec.hpp>
+#include <nbexec/kernel_pool.hpp>
 #include <nbexec/run.hpp>
 
 #include "run/papermill_metadata.hpp"
@@ -53,6 +54,13 @@ class Runner {
       : options_(options), result_(result), reporter_(reporter) {
     if (options_.deadline) run_deadline_ = steady::now() + *options_.deadline;
   }
+
+  // A pool's kernel always goes back to it, so its slot frees whatever ended the run.
+  ~Runner() {
+    if (kernel_ && options_.kernels) options_.kernels->give_back(std::move(kernel_));
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   void run() {
     if (options_.deadline && options_.deadline->count() <= 0) {
@@ -132,8 +140,7 @@ class Runner {
       // The deadline ends the run at once: the cell still running is interrupted first, so the
       // kernel can honour shutdown_request without waiting for it.
       if (deadline_passed_) kernel_->interrupt();
-      kernel_->shutdown(std::chrono::milliseconds(2000));
-      log_rejections(reporter_, *kernel_);
+      stop_kernel(std::chrono::milliseconds(2000));
     }
     if (!start_saved_) return;
     try {
@@ -154,7 +161,7 @@ class Runner {
   // what is left, and a start cut short by the deadline is reported as the deadline.
   void start_kernel(const kernel::KernelSpec& spec, kernel::LaunchOptions launch) {
     if (!run_deadline_) {
-      kernel_ = kernel::Kernel::start(spec, launch);
+      kernel_ = launch_kernel(spec, launch);
       return;
     }
     const auto left =
@@ -165,10 +172,28 @@ class Runner {
     const bool deadline_first = left < launch.start_timeout;
     if (deadline_first) launch.start_timeout = left;
     try {
-      kernel_ = kernel::Kernel::start(spec, launch);
+      kernel_ = launch_kernel(spec, launch);
     } catch (const TimeoutError&) {
       if (!deadline_first) throw;
       throw deadline_error("it passed while kernel '" + spec.name + "' was starting");
+    }
+  }
+
+  // A kernel of its own for this run, or a fresh one from the caller's pool.
+  std::unique_ptr<kernel::Kernel> launch_kernel(const kernel::KernelSpec& spec,
+                                                const kernel::LaunchOptions& launch) {
+    if (options_.kernels) return options_.kernels->take(spec, launch);
+    return kernel::Kernel::start(spec, launch);
+  }
+
+  // Ends the run's kernel: a pool's kernel goes back to the pool, which shuts it down in the
+  // background while this run saves; a kernel of the run's own is shut down here.
+  void stop_kernel(std::chrono::milliseconds grace) {
+    log_rejections(reporter_, *kernel_);
+    if (options_.kernels) {
+      options_.kernels->give_back(std::move(kernel_), grace);
+    } else {
+      kernel_->shutdown(grace);
     }
   }
 
@@ -211,11 +236,10 @@ class Runner {
       // A pod being stopped has a grace period of its own: interrupt the running cell so the
       // kernel can honour shutdown_request at once, and keep the escalation short.
       kernel_->interrupt();
-      kernel_->shutdown(std::chrono::milliseconds(1000));
+      stop_kernel(std::chrono::milliseconds(1000));
     } else {
-      kernel_->shutdown();
+      stop_kernel(std::chrono::milliseconds(5000));
     }
-    log_rejections(reporter_, *kernel_);
     finish_notebook();
   }
 

@@ -15,6 +15,8 @@
 
 namespace nbexec::kernel {
 
+class KernelTemplate;  // kernel_template.hpp
+
 struct LaunchOptions {
   std::optional<std::filesystem::path> cwd;  // the kernel's working directory
   std::chrono::milliseconds start_timeout{60000};
@@ -31,6 +33,9 @@ struct LaunchOptions {
   // Launches that die with "Address already in use" (another process took a port between
   // picking and binding) are retried this many times with fresh ports.
   int bind_retries = 4;
+  // Fork the kernel from this warm template instead of starting its argv as a new process.
+  // The template must have been started for the same kernelspec and cwd.
+  std::shared_ptr<KernelTemplate> fork_from;
 };
 
 // What the connection dropped instead of handing out, for logging.
