@@ -28,13 +28,17 @@ struct SweepRecord {
   // found only at run time, or the kernel could not start) | skipped (never started:
   // --fail-fast or a signal)
   std::string status;
-  int exit_code = 0;   // what `nbexec run` would have exited with for this run alone
+  // What `nbexec run` would have exited with for this run alone; 0 for a skipped run (it did
+  // not fail; the sweep's exit code counts it as not completed).
+  int exit_code = 0;
   double seconds = 0;  // wall time of the run, from its start to its final save
   std::filesystem::path output_path;
   // The scraps the executed notebook recorded (nbexec.record, scrapbook's glue, papermill's
   // record), name to value; an object, empty when there are none or nothing was saved.
   nlohmann::json scraps = nlohmann::json::object();
-  std::string error;  // one line, empty when completed
+  // One line, empty when completed; a skipped run's says why ("not started: --fail-fast after
+  // run 2 failed", "not started: stopped by signal 15").
+  std::string error;
 };
 
 struct SweepOptions {
@@ -83,14 +87,16 @@ struct SweepResult {
   SweepMemory memory;
   double seconds = 0;
   // 0 when every run completed, 1 when any did not (failed, timed out, died, skipped), 128+N
-  // after signal N. Bad input found before anything starts is thrown instead (exit 2).
+  // after signal N (130 when `cancel` was set with no signal). Bad input found before anything
+  // starts is thrown instead (exit 2).
   int exit_code() const;
 };
 
 // Plans the sweep (plan_sweep), checks it before any kernel starts (the notebook reads, every
 // run's parameters pass the parameter check, the kernel exists), then runs it. Throws for bad
 // input with nothing started or written: NotebookError, ParameterError (naming the run),
-// UsageError, KernelNotFoundError. A run that fails does not stop the others.
+// UsageError, KernelNotFoundError. A run that fails does not stop the others. The folder of a
+// run's output path is made when the run starts.
 SweepResult run_sweep(const SweepOptions& options);
 
 // The scraps recorded in an executed notebook's outputs, name to value, as

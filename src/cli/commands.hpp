@@ -15,6 +15,7 @@ using Action = std::function<int()>;
 // `papermill_form` is read when the action runs: true when nbexec was called as
 // `nbexec INPUT OUTPUT ...` (papermill's command line, with papermill's defaults).
 Action add_run_command(CLI::App& app, const bool& papermill_form);
+Action add_sweep_command(CLI::App& app);
 Action add_kernelspecs_command(CLI::App& app);
 Action add_inspect_command(CLI::App& app);
 

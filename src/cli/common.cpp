@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "event_log.hpp"
+#include "sweep_events.hpp"
 
 #include <nbexec/error.hpp>
 
@@ -49,7 +50,8 @@ int report_error(const std::exception& error) {
     if (!json.run_end_written) {
       const std::string message =
           known ? std::string(error.what()) : "internal error: " + std::string(error.what());
-      std::cerr << event_line(error_run_end(json.output_path, code, message));
+      std::cerr << event_line(json.sweep ? error_sweep_end(code, message)
+                                         : error_run_end(json.output_path, code, message));
       json.run_end_written = true;
     }
     std::cerr.flush();

@@ -45,11 +45,12 @@ std::string event_line(const RunEvent& event);
 bool json_log_requested(const std::vector<std::string>& args);
 
 // The CLI's error printing in json mode: report_error (common.cpp) writes an error as a run_end
-// event instead of text, unless the run already ended with one.
+// event (a sweep_end for `nbexec sweep`) instead of text, unless the stream already ended.
 struct JsonErrorMode {
   bool enabled = false;
   std::string output_path;       // OUTPUT as given, for the run_end the CLI writes
-  bool run_end_written = false;  // set by JsonEventLog
+  bool run_end_written = false;  // set by JsonEventLog (and by the sweep, for sweep_end)
+  bool sweep = false;            // `nbexec sweep`: the last event is sweep_end, not run_end
 };
 JsonErrorMode& json_error_mode();
 

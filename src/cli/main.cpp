@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "event_log.hpp"
+#include "sweep_events.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/version.hpp>
@@ -12,7 +13,7 @@
 namespace {
 
 bool is_subcommand(const std::string& word) {
-  return word == "run" || word == "kernelspecs" || word == "inspect";
+  return word == "run" || word == "sweep" || word == "kernelspecs" || word == "inspect";
 }
 
 // papermill is called as `papermill INPUT OUTPUT ...`, with its options anywhere; nbexec accepts
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
       "  nbexec run INPUT.ipynb OUTPUT.ipynb -p alpha 0.5 -f params.yaml\n"
       "  nbexec INPUT.ipynb OUTPUT.ipynb ...      (papermill's form: run, with papermill's\n"
       "                                           lenient parameter check)\n"
+      "  nbexec sweep INPUT.ipynb 'out/{alpha}.ipynb' --grid grid.yaml -j 4\n"
+      "                                           (one run per set of parameters in the grid)\n"
       "  nbexec inspect INPUT.ipynb [--json]      (the notebook's parameters and their types)\n"
       "  nbexec kernelspecs                       (list the kernels nbexec can start)\n\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
 
   bool papermill_form = false;
   nbexec::cli::Action run_action = nbexec::cli::add_run_command(app, papermill_form);
+  nbexec::cli::Action sweep_action = nbexec::cli::add_sweep_command(app);
   nbexec::cli::Action kernelspecs_action = nbexec::cli::add_kernelspecs_command(app);
   nbexec::cli::Action inspect_action = nbexec::cli::add_inspect_command(app);
 
@@ -69,9 +73,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     // --help and --version end parsing with code 0 and print to stdout as usual.
     if (error.get_exit_code() != 0 && json_log) {
-      // --log-format json: a usage error is a run_end event like any other failure.
+      // --log-format json: a usage error is a run_end (sweep_end) event like any other failure.
+      const bool sweep = app.got_subcommand("sweep") || (!args.empty() && args.back() == "sweep");
       std::cerr << nbexec::cli::event_line(
-          nbexec::cli::error_run_end("", nbexec::exit_code::bad_input, error.what()));
+          sweep ? nbexec::cli::error_sweep_end(nbexec::exit_code::bad_input, error.what())
+                : nbexec::cli::error_run_end("", nbexec::exit_code::bad_input, error.what()));
       return nbexec::exit_code::bad_input;
     }
     int code = app.exit(error);
@@ -79,6 +85,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("run")) return run_action();
+    if (app.got_subcommand("sweep")) return sweep_action();
     if (app.got_subcommand("kernelspecs")) return kernelspecs_action();
     if (app.got_subcommand("inspect")) return inspect_action();
   } catch (const std::exception& error) {

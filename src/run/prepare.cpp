@@ -19,18 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb,
-                                const std::filesystem::path& input_path) {
-  if (!options.kernel_name.empty()) return options.kernel_name;
-  std::string name = nb.kernel_name();
-  if (name.empty()) {
-    throw UsageError(
-        input_path.string() + ": the notebook names no kernel (metadata.kernelspec.name)",
-        Remedy::kernel_name);
-  }
-  return name;
-}
-
 // papermill's own warning for a name the parameters cell does not define (its
 // execute_notebook logs it, word for word, before injecting the value anyway).
 std::string papermill_unknown_warning(const std::string& name) {
@@ -52,45 +40,6 @@ void log_papermill_unknown_names(const params::Parameters& supplied,
     const bool defined = std::any_of(declared.parameters.begin(), declared.parameters.end(),
                                      [&](const auto& info) { return info.name == it.key(); });
     if (!defined) reporter.log(LogLevel::warning, papermill_unknown_warning(it.key()));
-  }
-}
-
-// Checks the supplied parameters against the parameters cell before any kernel starts. A
-// language nbexec cannot inspect is not checked (with a warning), since nothing is known.
-void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
-                               const Prepared& prepared, const RunReporter& reporter) {
-  if (options.parameters.empty()) return;
-  const ParameterCheck check = options.parameter_check;
-  params::NotebookParameters declared;
-  try {
-    declared = params::inspect_notebook_parameters(nb, prepared.kernel_name, prepared.language);
-  } catch (const ParameterError& error) {
-    reporter.log(LogLevel::warning,
-                 std::string("parameters not checked against the notebook: ") + error.what());
-    // papermill finds no parameters there either, and calls each one unknown.
-    if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, {}, reporter);
-    return;
-  }
-  if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, declared, reporter);
-  std::string errors;
-  for (const auto& problem : params::check_parameters(options.parameters, declared)) {
-    const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
-    if (unknown && papermill_wording(check)) continue;  // said above, in papermill's words
-    if (check == ParameterCheck::off) continue;         // no type check
-    // Lines the grammar could not read may hold the definition: an unknown name is then
-    // only a warning.
-    const bool as_warning =
-        check == ParameterCheck::warn ||
-        (unknown && (check == ParameterCheck::warn_unknown || !declared.warnings.empty()));
-    if (as_warning) {
-      reporter.log(LogLevel::warning, problem.message);
-    } else {
-      errors += (errors.empty() ? "" : "; ") + problem.message;
-    }
-  }
-  if (!errors.empty()) {
-    throw ParameterError(prepared.input_path.string() + ": " + errors,
-                         Remedy::relax_parameter_check);
   }
 }
 
@@ -135,6 +84,65 @@ void record_papermill_metadata(notebook::Notebook& nb, const Prepared& prepared)
 
 }  // namespace
 
+std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb,
+                                const std::filesystem::path& input_path) {
+  if (!options.kernel_name.empty()) return options.kernel_name;
+  std::string name = nb.kernel_name();
+  if (name.empty()) {
+    throw UsageError(
+        input_path.string() + ": the notebook names no kernel (metadata.kernelspec.name)",
+        Remedy::kernel_name);
+  }
+  return name;
+}
+
+void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
+                               const Prepared& prepared, const RunReporter& reporter) {
+  if (options.parameters.empty()) return;
+  const ParameterCheck check = options.parameter_check;
+  params::NotebookParameters declared;
+  try {
+    declared = params::inspect_notebook_parameters(nb, prepared.kernel_name, prepared.language);
+  } catch (const ParameterError& error) {
+    reporter.log(LogLevel::warning,
+                 std::string("parameters not checked against the notebook: ") + error.what());
+    // papermill finds no parameters there either, and calls each one unknown.
+    if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, {}, reporter);
+    return;
+  }
+  if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, declared, reporter);
+  std::string errors;
+  for (const auto& problem : params::check_parameters(options.parameters, declared)) {
+    const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
+    if (unknown && papermill_wording(check)) continue;  // said above, in papermill's words
+    if (check == ParameterCheck::off) continue;         // no type check
+    // Lines the grammar could not read may hold the definition: an unknown name is then
+    // only a warning.
+    const bool as_warning =
+        check == ParameterCheck::warn ||
+        (unknown && (check == ParameterCheck::warn_unknown || !declared.warnings.empty()));
+    if (as_warning) {
+      reporter.log(LogLevel::warning, problem.message);
+    } else {
+      errors += (errors.empty() ? "" : "; ") + problem.message;
+    }
+  }
+  if (!errors.empty()) {
+    throw ParameterError(prepared.input_path.string() + ": " + errors,
+                         Remedy::relax_parameter_check);
+  }
+}
+
+notebook::Notebook load_input_notebook(const std::filesystem::path& input_path) {
+  notebook::Notebook nb = notebook::load_notebook(input_path);
+  check_schema(nb, input_path);
+  // papermill's load_notebook_node: every notebook is brought to nbformat 4.5 and given the
+  // papermill metadata keys before anything else happens.
+  notebook::upgrade_to_current_minor(nb);
+  add_papermill_defaults(nb);
+  return nb;
+}
+
 Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
                           const RunReporter& reporter) {
   Prepared prepared;
@@ -150,12 +158,7 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
                "Output Notebook: " +
                    (prepared.output_path.empty() ? "(none)" : prepared.output_path.string()));
 
-  nb = notebook::load_notebook(prepared.input_path);
-  check_schema(nb, prepared.input_path);
-  // papermill's load_notebook_node: every notebook is brought to nbformat 4.5 and given the
-  // papermill metadata keys before anything else happens.
-  notebook::upgrade_to_current_minor(nb);
-  add_papermill_defaults(nb);
+  nb = load_input_notebook(prepared.input_path);
   prepared.kernel_name = resolve_kernel_name(options, nb, prepared.input_path);
   prepared.language = options.language.empty() ? nb.language() : options.language;
 

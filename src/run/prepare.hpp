@@ -17,6 +17,23 @@ struct Prepared {
 
 class RunReporter;
 
+// The input notebook as every run starts from it: read, refused when nbformat calls it invalid
+// (NotebookError), brought to nbformat 4.5 with papermill's metadata keys.
+notebook::Notebook load_input_notebook(const std::filesystem::path& input_path);
+
+// The kernel to run: the override, else the notebook's metadata.kernelspec.name (UsageError
+// when neither names one).
+std::string resolve_kernel_name(const RunOptions& options, const notebook::Notebook& nb,
+                                const std::filesystem::path& input_path);
+
+// Checks options.parameters against the notebook's parameters cell with
+// options.parameter_check, before any kernel starts: problems the check calls errors throw
+// ParameterError (naming prepared.input_path), the others go to `reporter` as warnings. A
+// language nbexec cannot inspect is not checked (with a warning), since nothing is known. A
+// sweep calls it for every run before the first starts.
+void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
+                               const Prepared& prepared, const RunReporter& reporter);
+
 // Everything before the kernel: fills the paths in from the parameters (papermill's
 // parameterize_path), loads the notebook into `nb`, checks the parameters against the
 // notebook's parameters cell, injects them, applies report mode and records papermill's
