@@ -60,6 +60,10 @@ class KernelPool {
   // a sweep calls it once before its first run. take() does the same for the next run.
   void warm_up(const kernel::KernelSpec& spec, const kernel::LaunchOptions& launch);
 
+  // At most `takes` more kernels will be taken (a sweep knows how many runs are left): the
+  // pool starts none ahead of need beyond that. Unlimited until called.
+  void limit_ahead(std::size_t takes);
+
   // A fresh kernel for one run: a warm one started with the same spec, cwd and transport if
   // there is one, else one started now (after waiting for a free slot). Throws what
   // Kernel::start throws; TimeoutError when no slot frees within launch.start_timeout;

@@ -83,6 +83,15 @@ std::vector<std::string> preload_modules(const std::vector<std::string>& given) 
   return modules;
 }
 
+// -j: CLI11's own check would print the whole range of a double.
+std::string check_jobs(std::string& text) {
+  const bool digits =
+      !text.empty() && text.size() <= 6 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && std::stoul(text) >= 1) return {};
+  return "--jobs takes a whole number of runs at once, 1 or more, not '" + text + "'";
+}
+
 std::size_t resolve_jobs(std::size_t jobs) {
   if (jobs > 0) return jobs;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -193,7 +202,7 @@ Action add_sweep_command(CLI::App& app) {
   command
       ->add_option("-j,--jobs", args->jobs,
                    "Runs at once, and kernels alive at once (default: the number of CPUs)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(check_jobs, "N"));
   command
       ->add_option("--shard", args->shard,
                    "Run only slice I of K (0 <= I < K): the runs whose index is I modulo K")

@@ -21,9 +21,10 @@ SummaryFormat summary_format(const std::filesystem::path& path);
 
 // The file's text. CSV: index,status,exit_code,duration,output_path,error, one column per
 // parameter (in first-seen order; `param.NAME` when NAME is one of the fixed columns), one per
-// scrap (`scrap.NAME`); strings as they are, other values as JSON, a missing value empty.
-// JSON lines: {"index","parameters","status","exit_code","duration","output_path","scraps",
-// "error"} per run, error null when the run completed.
+// scrap (`scrap.NAME`, in name order: a record's scraps come sorted); strings as they are, other
+// values as JSON, a missing value empty. JSON lines:
+// {"index","parameters","status","exit_code","duration","output_path","scraps", "error"} per run,
+// error null when the run completed.
 std::string summary_csv(const std::vector<SweepRecord>& records);
 std::string summary_jsonl(const std::vector<SweepRecord>& records);
 

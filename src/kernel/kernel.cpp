@@ -356,6 +356,10 @@ std::string Kernel::stderr_tail() const {
   return impl_->process->stderr_tail();
 }
 
+void Kernel::set_log(std::function<void(const std::string&)> log) {
+  impl_->log = std::move(log);
+}
+
 ConnectionStats Kernel::connection_stats() const {
   return impl_->connection->stats();
 }

@@ -63,7 +63,8 @@ struct KernelPool::Impl {
   std::size_t starting_ahead = 0;  // background starts in flight
   std::deque<WarmKernel> warm;
   std::optional<Expectation> expected;
-  bool background_failed = false;  // a start ahead of need failed: start on demand only
+  std::optional<std::size_t> takes_left;  // limit_ahead: kernels still to be taken
+  bool background_failed = false;         // a start ahead of need failed: start on demand only
   bool stopping = false;
   std::atomic<bool> stop_flag{false};  // cancels background starts' handshakes
   KernelPoolStats stats;
@@ -80,7 +81,7 @@ struct KernelPool::Impl {
   // Fills free slots with kernels for the expected run (call with the lock held).
   void refill_locked() {
     if (!expected || stopping || background_failed) return;
-    while (alive < options.size) {
+    while (alive < options.size && (!takes_left || warm.size() + starting_ahead < *takes_left)) {
       ++alive;
       ++starting_ahead;
       Expectation want = *expected;
@@ -124,6 +125,10 @@ struct KernelPool::Impl {
     changed.notify_all();
   }
 
+  void count_take_locked() {
+    if (takes_left && *takes_left > 0) --*takes_left;
+  }
+
   void count_start_locked(bool forked) {
     ++stats.started;
     if (forked) ++stats.forked;
@@ -146,6 +151,7 @@ struct KernelPool::Impl {
         auto kernel = std::move(match->kernel);
         warm.erase(match);
         ++stats.warm_hits;
+        count_take_locked();
         refill_locked();
         return kernel;
       }
@@ -181,6 +187,7 @@ struct KernelPool::Impl {
     }
     lock.lock();
     count_start_locked(forked);
+    count_take_locked();
     refill_locked();
     return kernel;
   }
@@ -189,6 +196,8 @@ struct KernelPool::Impl {
   // without the lock held: the task runner only queues (after shutdown() it runs the task in
   // the caller, and then no lock is held: take() refuses to run after shutdown()).
   void retire(std::unique_ptr<kernel::Kernel> kernel, std::chrono::milliseconds grace) {
+    // The run that took it may be gone by the time the shutdown says anything.
+    kernel->set_log([this](const std::string& line) { log(LogLevel::debug, line); });
     auto* raw = kernel.release();
     tasks.post([this, raw, grace] {
       std::unique_ptr<kernel::Kernel> owned(raw);
@@ -241,6 +250,11 @@ void KernelPool::warm_up(const kernel::KernelSpec& spec, const kernel::LaunchOpt
   impl_->expected = Expectation{key_of(spec, launch), spec, launch};
   impl_->background_failed = false;
   impl_->refill_locked();
+}
+
+void KernelPool::limit_ahead(std::size_t takes) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->takes_left = takes;
 }
 
 std::unique_ptr<kernel::Kernel> KernelPool::take(const kernel::KernelSpec& spec,

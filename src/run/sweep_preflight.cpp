@@ -7,8 +7,10 @@
 #include <nbexec/params/path/path_template.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <system_error>
 
 namespace nbexec::run_detail {
 namespace {
@@ -65,6 +67,16 @@ SweepPreflight preflight_sweep(const SweepOptions& options) {
   plan_options.shard = options.shard;
   preflight.plan = plan_sweep(plan_options);
 
+  // A working directory the kernels cannot start in would fail every run; say it once, now.
+  if (options.run.cwd) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(*options.run.cwd, error)) {
+      throw UsageError("working directory " + options.run.cwd->string() + ": " +
+                           (std::filesystem::exists(*options.run.cwd, error) ? "not a directory"
+                                                                             : "no such directory"),
+                       Remedy::working_directory);
+    }
+  }
   for (const std::string& name : options.preload) add_unique(preflight.preload, name);
   const params::BuiltinParameters builtins = params::make_builtin_parameters();
   // The check's warnings are said by each run when it runs; here they would be said twice.

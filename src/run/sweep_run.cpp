@@ -22,6 +22,17 @@
 namespace nbexec {
 namespace {
 
+// A path that params::parameterize_path leaves as it is: Python's str.format reads "{{" and
+// "}}" as one brace.
+std::filesystem::path literal_path(const std::filesystem::path& path) {
+  std::string text;
+  for (const char c : path.string()) {
+    text += c;
+    if (c == '{' || c == '}') text += c;
+  }
+  return text;
+}
+
 using steady = std::chrono::steady_clock;
 
 double seconds_since(steady::time_point start) {
@@ -83,6 +94,8 @@ class SweepRunner {
       pool_options.env_prefix = options_.run.env_prefix;
       pool_options.log = [this](LogLevel level, const std::string& line) { log(level, line); };
       pool_ = std::make_shared<KernelPool>(pool_options);
+      // No kernel is started ahead of need for a run that will never come.
+      pool_->limit_ahead(runs.size());
       warm_up();
       std::vector<std::thread> workers;
       for (std::size_t i = 0; i < jobs; ++i) workers.emplace_back([this] { work(); });
@@ -189,9 +202,13 @@ class SweepRunner {
         std::lock_guard<std::mutex> lock(next_mutex_);
         if (!failed_run_) failed_run_ = run.index;
       }
-      {
+      try {
         std::lock_guard<std::mutex> lock(callbacks_);
         if (options_.on_run_end) options_.on_run_end(record);
+      } catch (const std::exception& error) {
+        // A front's hook that throws must not take the worker down with the sweep's records.
+        log(LogLevel::warning, "sweep: the end of run " + std::to_string(run.index) +
+                                   " was not reported: " + error.what());
       }
       records_[slot] = std::move(record);
     }
@@ -229,7 +246,9 @@ class SweepRunner {
   SweepRecord run_one(const SweepRun& run) {
     SweepRecord record = base_record(run);
     RunOptions options = options_.run;
-    options.output_path = run.output_path;
+    // The path is final: run_notebook fills in a path's {names} again, so braces that came
+    // from a parameter's value are doubled to stay literal.
+    options.output_path = literal_path(run.output_path);
     options.parameters = run.parameters;
     options.kernels = pool_;
     // A signal reaches running runs directly; --fail-fast never cancels a run.
@@ -251,11 +270,6 @@ class SweepRunner {
         options_.on_run_event(index, event);
       };
     }
-    {
-      std::lock_guard<std::mutex> lock(callbacks_);
-      if (options_.on_run_start) options_.on_run_start(run);
-    }
-
     const auto started = steady::now();
     // An output template usually names a folder of its own ("out/{alpha}.ipynb"); a sweep
     // makes it, when the run starts (after every check passed). If that fails, the run's first
@@ -263,18 +277,28 @@ class SweepRunner {
     std::error_code ignored;
     std::filesystem::create_directories(run.output_path.parent_path(), ignored);
     try {
+      {
+        std::lock_guard<std::mutex> lock(callbacks_);
+        if (options_.on_run_start) options_.on_run_start(run);
+      }
       const RunResult result = run_notebook(options);
       record.seconds = seconds_since(started);
       record.scraps = read_scraps(result.notebook);
       describe_result(result, record);
     } catch (const Error& error) {
       record.seconds = seconds_since(started);
+      record.scraps = saved_scraps(run.output_path);
+      // A run that a signal caught while it waited for its kernel ends with the pool's error;
+      // it was stopped, as the runs stopped between messages were.
+      if (cancelled()) {
+        set_interrupted(record);
+        return record;
+      }
       record.status = dynamic_cast<const TimeoutError*>(&error)      ? "timeout"
                       : dynamic_cast<const KernelDiedError*>(&error) ? "kernel_died"
                                                                      : "error";
       record.exit_code = exit_code_for(error);
       record.error = first_line(error.what());
-      record.scraps = saved_scraps(run.output_path);
     } catch (const std::exception& error) {
       // A hook that threw, or memory ran out: this run's failure, not the sweep's.
       record.seconds = seconds_since(started);
@@ -286,13 +310,17 @@ class SweepRunner {
     return record;
   }
 
+  void set_interrupted(SweepRecord& record) const {
+    const int signal = options_.cancel_signal ? options_.cancel_signal() : 0;
+    record.status = "interrupted";
+    record.exit_code = interrupted_exit_code(signal);
+    record.error = "stopped by signal " + std::to_string(signal);
+  }
+
   // The status and exit code `nbexec run` gives a run that returned (src/cli/run_command.cpp).
   void describe_result(const RunResult& result, SweepRecord& record) const {
     if (result.cancelled) {
-      const int signal = options_.cancel_signal ? options_.cancel_signal() : 0;
-      record.status = "interrupted";
-      record.exit_code = interrupted_exit_code(signal);
-      record.error = "stopped by signal " + std::to_string(signal);
+      set_interrupted(record);
     } else if (result.failure) {
       record.status = "failed";
       record.exit_code = exit_code::cell_error;
@@ -324,12 +352,14 @@ class SweepRunner {
 
   const SweepOptions& options_;
   const run_detail::SweepPreflight preflight_;
+  // Every hook and log line, one at a time. Declared before the pool, whose threads log
+  // through it until the pool is destroyed.
+  std::mutex callbacks_;
   std::shared_ptr<KernelPool> pool_;
   std::vector<std::optional<SweepRecord>> records_;  // by slot; each written by one worker
   std::mutex next_mutex_;                            // next_ and failed_run_
   std::size_t next_ = 0;
   std::optional<std::size_t> failed_run_;  // the first run that failed, under --fail-fast
-  std::mutex callbacks_;                   // every hook and log line, one at a time
 };
 
 }  // namespace

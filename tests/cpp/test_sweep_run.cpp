@@ -7,6 +7,7 @@
 #include <nbexec/notebook/read.hpp>
 #include <nbexec/sweep.hpp>
 
+#include "run/sweep_preflight.hpp"
 #include "test_kernel_support.hpp"
 
 #include <atomic>
@@ -159,6 +160,24 @@ TEST_CASE("bad input is refused before any kernel starts or file is written", "[
   CHECK_FALSE(fs::exists(sweep.dir.path() / "out"));
 }
 
+TEST_CASE("the preflight plans the runs and merges the preload lists, each name once", "[sweep]") {
+  SweepFixture sweep(json{{"nbexec", {{"preload", {"os", "json", "os"}}}}});
+  sweep.options.grid = {{{"alpha", 1}}, {{"alpha", 2}}, {{"alpha", 4}}};
+  sweep.options.shard = SweepShard{1, 2};
+  sweep.options.preload = {"json", "math"};
+  if (!sweep.has_kernel()) {
+    CHECK_THROWS_AS(run_detail::preflight_sweep(sweep.options), KernelNotFoundError);
+    return;
+  }
+  const run_detail::SweepPreflight preflight = run_detail::preflight_sweep(sweep.options);
+  CHECK(preflight.preload == std::vector<std::string>{"json", "math", "os"});
+  CHECK(preflight.spec.name == "python3");
+  REQUIRE(preflight.plan.runs.size() == 1);
+  CHECK(preflight.plan.runs[0].index == 1);
+  CHECK(preflight.plan.total_runs == 3);
+  CHECK_FALSE(fs::exists(sweep.dir.path() / "out"));
+}
+
 TEST_CASE("a sweep runs every run on its own kernel, a failing run is its own record",
           "[sweep][ipykernel]") {
   SweepFixture sweep;
@@ -277,4 +296,33 @@ TEST_CASE("a signal stops the running runs, which save, and starts no more", "[s
   CHECK(interrupted >= 1);
   CHECK(result.records[2].status == "skipped");
   CHECK(result.records[3].status == "skipped");
+}
+
+TEST_CASE("a sweep forks its Python kernels from one template, preloading what it is told",
+          "[sweep][ipykernel]") {
+  SweepFixture sweep(json{{"nbexec", {{"preload", {"json"}}}}});
+  if (!sweep.has_kernel()) {
+    WARN("no python3 with ipykernel on PATH: sweep runs not tested");
+    return;
+  }
+  sweep.options.fork = true;
+  sweep.options.grid = {{{"alpha", 1}}, {{"alpha", 2}}, {{"alpha", 4}}};
+  sweep.options.jobs = 2;
+  const SweepResult result = run_sweep(sweep.options);
+  REQUIRE(result.records.size() == 3);
+  for (const SweepRecord& record : result.records) {
+    INFO(record.error);
+    CHECK(record.status == "completed");
+  }
+  CHECK(result.records[2].scraps == json({{"double", 8}}));
+  CHECK(result.exit_code() == 0);
+  // One per run: the pool starts kernels ahead of need, but none for a run that will not come.
+  CHECK(result.kernels.started == 3);
+  // Forked, unless the template could not be used here (then the pool says why).
+  INFO(result.kernels.fork_fallback);
+  CHECK((result.kernels.forked == result.kernels.started || !result.kernels.fork_fallback.empty()));
+  CHECK(result.kernels.template_pids.empty());  // the sweep shut its pool down
+  REQUIRE_FALSE(sweep.log.empty());
+  CHECK(sweep.log.front() ==
+        "sweep: 3 run(s), 2 at a time, kernels: forked from a template with preload [json]");
 }

@@ -8,7 +8,9 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import jsonschema
 import nbformat
@@ -23,7 +25,8 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Fo
 CELLS = [
     "import nbexec",
     "if alpha < 0:\n    raise ValueError('negative alpha')",
-    "nbexec.record('score', alpha * 10 + seed)\nnbexec.record('tag', f'a{alpha}')",
+    "nbexec.record('score', alpha * 10 + seed)\nnbexec.record('tag', f'a,\"{alpha}\"')\n"
+    "nbexec.record('pair', [alpha, seed])",
 ]
 PARAMETERS = "alpha = 0.0\nseed = 0"
 
@@ -66,13 +69,15 @@ def test_mapping_grid_runs_every_combination_with_a_csv_summary(run_cli, noteboo
     text = (tmp_path / "summary.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == ["index", "status", "exit_code", "duration", "output_path", "error",
-                             "alpha", "seed", "scrap.score", "scrap.tag"]
+                             "alpha", "seed", "scrap.pair", "scrap.score", "scrap.tag"]
     assert [r["index"] for r in rows] == ["0", "1", "2", "3"]
     for row, (alpha, seed) in zip(rows, expected):
         assert row["status"] == "completed" and row["exit_code"] == "0" and row["error"] == ""
         assert (float(row["alpha"]), int(row["seed"])) == (alpha, seed)
         assert float(row["scrap.score"]) == pytest.approx(alpha * 10 + seed)
-        assert row["scrap.tag"] == f"a{alpha}"
+        # Quoted as CSV needs; a list is JSON in its cell.
+        assert row["scrap.tag"] == f'a,"{alpha}"'
+        assert json.loads(row["scrap.pair"]) == [alpha, seed]
         assert row["output_path"] == f"out/{alpha}-{seed}.ipynb"
         assert float(row["duration"]) > 0
 
@@ -100,7 +105,7 @@ def test_list_grid_run_template_fixed_values_and_jsonl(run_cli, notebook, tmp_pa
 
 @pytest.mark.parametrize("case", ["not_a_list", "duplicate_path", "unknown_name", "shard",
                                   "missing_grid", "summary_extension", "summary_folder",
-                                  "empty_grid", "dash_output"])
+                                  "empty_grid", "dash_output", "missing_kernel"])
 def test_bad_input_is_exit_2_with_nothing_written(run_cli, notebook, tmp_path, case):
     grid = write(tmp_path, "grid.yaml", "alpha: [0.1, 0.5]\n")
     template = "out/{alpha}.ipynb"
@@ -131,6 +136,9 @@ def test_bad_input_is_exit_2_with_nothing_written(run_cli, notebook, tmp_path, c
         grid = write(tmp_path, "grid.yaml", "{}\n")
     elif case == "dash_output":
         template = "-"
+    elif case == "missing_kernel":
+        extra = ["-k", "no-such-kernel"]
+        message = "no-such-kernel"
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = run_cli("sweep", notebook, template, "--grid", grid, *extra)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
@@ -224,7 +232,7 @@ def test_json_events_validate_and_frame_every_run(run_cli, notebook, tmp_path):
         assert summary[0]["status"] == own[-1]["status"]
         assert summary[0]["exit_code"] == own[-1]["exit_code"]
     assert [e for e in events if e["event"] == "sweep_run_end" and e["run"] == 1][0][
-        "scraps"] == {"score": 8.0, "tag": "a0.5"}
+        "scraps"] == {"score": 8.0, "tag": 'a,"0.5"', "pair": [0.5, 3]}
     # Sweep-level lines come after sweep_start, never before it.
     assert all("run" in e or e["event"].startswith("sweep") or e["event"] in ("log", "warning")
                for e in events)
@@ -270,3 +278,53 @@ def test_terminal_gets_a_table(cli, notebook, tmp_path):
     assert lines[header + 1].split()[:4] == ["0", "alpha=0.1", "completed", "0"]
     assert "score=1" in lines[header + 1]
     assert lines[-1].startswith("nbexec: 2 runs: 2 completed in ")
+
+
+def test_sigterm_saves_running_runs_skips_the_rest_and_writes_the_summary(cli, tmp_path):
+    src = tmp_path / "slow.ipynb"
+    nbformat.write(make_notebook(["import time; time.sleep(60)"], parameters_cell="alpha = 0"),
+                   str(src))
+    grid = write(tmp_path, "grid.yaml", "alpha: [1, 2, 3]\n")
+    proc = subprocess.Popen(
+        [cli, "sweep", str(src), "out/{run}.ipynb", "--grid", str(grid), "-j", "2",
+         "--log-format", "json", "--summary", "s.jsonl"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    seen = []
+    # Wait until both runs are in their long cell.
+    while sum(1 for e in seen if e["event"] == "cell_start" and "sleep" in e["source"]) < 2:
+        line = proc.stderr.readline()
+        assert line, seen
+        seen.append(json.loads(line))
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    events = seen + parse_events(rest)
+    assert events[-1]["event"] == "sweep_end" and events[-1]["status"] == "interrupted"
+    assert events[-1]["exit_code"] == 143
+    rows = [json.loads(x) for x in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert sorted(r["status"] for r in rows) == ["interrupted", "interrupted", "skipped"]
+    for row in rows:
+        if row["status"] == "interrupted":
+            nb = read_valid(tmp_path / row["output_path"])
+            assert nb.metadata.papermill.exception is True
+        else:
+            assert not (tmp_path / row["output_path"]).exists()
+
+
+def test_runs_lines_are_prefixed_and_filtered_by_log_level(run_cli, notebook, tmp_path):
+    grid = write(tmp_path, "grid.yaml", "alpha: [0.1]\nepochz: [1]\n")
+    lenient = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                      "--no-strict-parameters")
+    assert lenient.returncode == 0, lenient.stderr
+    # A run's warnings are shown with its index; its info lines only at DEBUG.
+    assert "nbexec: [run 0] Passed unknown parameter: epochz" in lenient.stderr
+    assert "Input Notebook" not in lenient.stderr
+    debug = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                    "--no-strict-parameters", "--log-level", "DEBUG")
+    assert "nbexec: [run 0] Input Notebook:" in debug.stderr
+    assert "nbexec: run 0 (alpha=0.1, epochz=1) started → out/0.ipynb" in debug.stderr
+    quiet = run_cli("sweep", notebook, "out/{run}.ipynb", "--grid", grid,
+                    "--no-strict-parameters", "--log-level", "ERROR")
+    assert quiet.stderr.splitlines() == [quiet.stderr.splitlines()[-1]]
+    assert quiet.stderr.startswith("nbexec: 1 run: 1 completed in ")

@@ -97,6 +97,11 @@ class Kernel {
   // Last lines the kernel wrote to stderr (bounded), for error messages.
   std::string stderr_tail() const;
 
+  // Replaces the receiver of progress notes given at start (LaunchOptions::log). A kernel that
+  // outlives whoever passed that callback (a pool shutting it down in the background after
+  // its run ended) must not call it. Call while no other thread uses the kernel.
+  void set_log(std::function<void(const std::string&)> log);
+
   // Counters of the ZeroMQ connection (messages received and dropped).
   ConnectionStats connection_stats() const;
 
