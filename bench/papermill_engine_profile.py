@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Where a `papermill --engine nbexec` run spends its time (docs/benchmarks.md, case 8).
+"""Where a `papermill --engine nbexec` run spends its time (docs/benchmarks.md, case 9).
 
     .venv/bin/python bench/papermill_engine_profile.py [--cells 1000] [--engine nbexec|default]
 
 Runs papermill.execute_notebook in this process on a notebook of trivial cells (`x = i`, as
-case 8) and times, with wrappers around papermill's functions: the imports, papermill's read,
+case 9) and times, with wrappers around papermill's functions: the imports, papermill's read,
 the notebook manager's hooks (and, within them, its saves: nbformat.writes and the file
 write), the engine's run (nbexec's `_core.run`, which calls the hooks from its callbacks, or
 nbclient), and papermill's final write; and counts the bytes papermill writes to the output.

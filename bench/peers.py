@@ -6,6 +6,17 @@
     peers.py nbformat-rw IN OUT                nbformat.read + nbformat.validate + nbformat.write
     peers.py nbexec-py-rw IN OUT               the same through nbexec's Python binding (one parse)
 
+The launchers of case 8 (a sweep: one notebook, many parameter sets), as a user would write
+them; RUNS is a JSON file holding a list of parameter mappings, TEMPLATE an output path filled
+per run with str.format (`out/{alpha}-{seed}.ipynb`):
+
+    peers.py papermill-loop IN TEMPLATE RUNS [--jobs N]
+        one Python process calling papermill.execute_notebook once per run, in a loop; with
+        --jobs N, N such processes at once, each looping over every N-th run
+    peers.py nbexec-run-loop NBEXEC IN TEMPLATE RUNS [--jobs N]
+        `NBEXEC run IN OUT -p NAME VALUE ...` once per run, one process after the other; with
+        --jobs N, N at a time (a queue, as `xargs -P N`)
+
 Each prints one JSON line on stdout with the seconds of its steps (the harness times the
 whole process itself).
 """
@@ -14,7 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
+import subprocess
 import sys
+import threading
 import time
 
 
@@ -119,6 +133,69 @@ def run_nbexec_py_rw(args) -> dict:
             "write_s": t4 - t3}
 
 
+def load_runs(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def run_papermill_loop(args) -> dict:
+    runs = load_runs(args.runs)
+    t0 = time.perf_counter()
+    if args.jobs > 1:
+        # N launcher processes at once, each a loop over its share, as N terminals would be.
+        argv = [sys.executable, __file__, "papermill-loop", args.input, args.template, args.runs]
+        procs = [subprocess.Popen([*argv, "--slice", f"{i}/{args.jobs}"], stdout=subprocess.PIPE)
+                 for i in range(args.jobs)]
+        outs = [p.communicate()[0].decode(errors="replace").strip().splitlines() for p in procs]
+        results = [json.loads(out[-1]) if out and out[-1].startswith("{") else {} for out in outs]
+        if any(p.returncode != 0 for p in procs):
+            raise SystemExit(f"a papermill loop failed: exit codes {[p.returncode for p in procs]}")
+        return {"runs": sum(r.get("runs", 0) for r in results), "jobs": args.jobs,
+                "span_s": time.perf_counter() - t0,
+                "import_s": max(r.get("import_s", 0.0) for r in results)}
+    index, count = (int(x) for x in (args.slice or "0/1").split("/"))
+    import papermill
+
+    t1 = time.perf_counter()
+    mine = runs[index::count]
+    for params in mine:
+        papermill.execute_notebook(args.input, args.template.format(**params),
+                                   parameters=params, progress_bar=False)
+    return {"runs": len(mine), "import_s": t1 - t0, "loop_s": time.perf_counter() - t1}
+
+
+def run_nbexec_run_loop(args) -> dict:
+    runs = load_runs(args.runs)
+    work: queue.Queue = queue.Queue()
+    for params in runs:
+        work.put(params)
+    failed: list[str] = []
+
+    def worker() -> None:
+        while True:
+            try:
+                params = work.get_nowait()
+            except queue.Empty:
+                return
+            argv = [args.nbexec, "run", args.input, args.template.format(**params)]
+            for name, value in params.items():
+                argv += ["-p", name, str(value)]
+            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if done.returncode != 0:
+                failed.append(f"{params}: exit {done.returncode}: "
+                              f"{done.stderr.decode(errors='replace')[-500:]}")
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(max(1, args.jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failed:
+        raise SystemExit(f"{len(failed)} of {len(runs)} runs failed; first: {failed[0]}")
+    return {"runs": len(runs), "jobs": args.jobs, "span_s": time.perf_counter() - t0}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,8 +211,22 @@ def main() -> None:
             p.add_argument("output")
         if with_kernel:
             p.add_argument("--kernel")
+    p = sub.add_parser("papermill-loop")
+    p.add_argument("input")
+    p.add_argument("template")
+    p.add_argument("runs")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--slice", help="I/K: only runs I, I+K, I+2K, ... (one of --jobs' loops)")
+    p = sub.add_parser("nbexec-run-loop")
+    p.add_argument("nbexec")
+    p.add_argument("input")
+    p.add_argument("template")
+    p.add_argument("runs")
+    p.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
     handler = {
+        "papermill-loop": run_papermill_loop,
+        "nbexec-run-loop": run_nbexec_run_loop,
         "nbclient": run_nbclient,
         "jupyter-client": run_jupyter_client,
         "nbformat-rw": run_nbformat_rw,

@@ -18,7 +18,10 @@ Cases:
   5 one cell printing many lines, vs papermill (time, peak RSS, every line arrived)
   6 bytes written to the output file, many cells with 20 KB outputs, vs papermill (strace)
   7 16 notebooks run concurrently, vs papermill
-  8 papermill with nbexec as its engine (--engine nbexec), trivial cells, vs papermill's
+  8 a sweep: 32 runs of a small numpy/pandas notebook, `nbexec sweep -j 2` (with and without
+    --preload) vs papermill and `nbexec run` in loops (one and two at a time) and the floor
+    (the runs' cells on one kernel that is already running, imports done)
+  9 papermill with nbexec as its engine (--engine nbexec), trivial cells, vs papermill's
     default engine and `nbexec run`
 """
 
@@ -66,6 +69,7 @@ FULL = {
     "concurrent": (16, 20),  # notebooks, trivial cells each
     "once_from_cells": 1000,  # papermill runs once at this many cells and above
     "engine_cells": 1000,
+    "sweep_grid": ((0.01, 0.1, 1.0, 10.0), tuple(range(8))),  # alpha x seed: 32 runs
 }
 QUICK = {
     "startup_repeat_factor": 3,
@@ -77,6 +81,7 @@ QUICK = {
     "concurrent": (4, 5),
     "once_from_cells": 1000,
     "engine_cells": 100,
+    "sweep_grid": ((0.1, 1.0), tuple(range(4))),  # 8 runs
 }
 OUTPUT_BYTES_PER_CELL = 20_000
 
@@ -93,6 +98,8 @@ class Sample:
     rc: int
     stdout: str
     stderr: str
+    tree_rss_kb: int = 0  # with tree=True: the largest sum of RSS over the whole tree (sampled)
+    tree_pss_kb: int = 0  # the same for PSS (pages shared by n processes count 1/n in each)
 
 
 def _read_hwm(pid: int) -> int:
@@ -115,10 +122,41 @@ def _child_of(pid: int) -> int:
         return 0
 
 
-def run_process(argv: list, env: dict, timeout: float, cwd: Path | None = None) -> Sample:
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def _rss_pss_kb(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return rss, pss
+
+
+def run_process(argv: list, env: dict, timeout: float, cwd: Path | None = None,
+                tree: bool = False) -> Sample:
     """Runs argv under nbexec_bench_spawn, which reports wall time and the rusage of the
     process tree; the runner's own peak RSS is sampled from /proc meanwhile. stdout and stderr
-    go to temporary files (no pipe back-pressure)."""
+    go to temporary files (no pipe back-pressure). With tree=True the sum of RSS and of PSS
+    over every process of the tree is sampled too (every 50 ms; smaps_rollup), the memory a
+    runner of many kernels holds at once, which ru_maxrss (the largest single process) misses."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile(suffix=".json") as result:
         proc = subprocess.Popen(
@@ -129,12 +167,24 @@ def run_process(argv: list, env: dict, timeout: float, cwd: Path | None = None) 
         hwm = [0]
         done = threading.Event()
 
+        tree_peak = [0, 0]
+
         def sample() -> None:
             child = 0
+            ticks = 0
             while not done.wait(0.01):
                 child = child or _child_of(proc.pid)
                 if child:
                     hwm[0] = max(hwm[0], _read_hwm(child))
+                ticks += 1
+                if tree and ticks % 5 == 0:
+                    sums = [0, 0]
+                    for pid in _descendants(proc.pid):
+                        rss, pss = _rss_pss_kb(pid)
+                        sums[0] += rss
+                        sums[1] += pss
+                    tree_peak[0] = max(tree_peak[0], sums[0])
+                    tree_peak[1] = max(tree_peak[1], sums[1])
 
         def stop() -> None:
             for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 0)):
@@ -169,6 +219,8 @@ def run_process(argv: list, env: dict, timeout: float, cwd: Path | None = None) 
             rc=proc.returncode if cost else -1,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            tree_rss_kb=tree_peak[0],
+            tree_pss_kb=tree_peak[1],
         )
 
 
@@ -223,7 +275,6 @@ def build_programs(lock: str) -> None:
 
 
 def new_notebook(sources: list[str], kernel: str = "python3", outputs=None, tag_first=None):
-    import nbformat
     from nbformat.v4 import new_code_cell
     from nbformat.v4 import new_notebook as nb_new
 
@@ -321,6 +372,8 @@ class Row:
             "cpu_s": [s.cpu for s in self.samples],
             "tree_maxrss_kb": [s.maxrss_kb for s in self.samples],
             "runner_hwm_kb": [s.hwm_kb for s in self.samples],
+            "tree_rss_sum_kb": [s.tree_rss_kb for s in self.samples],
+            "tree_pss_sum_kb": [s.tree_pss_kb for s in self.samples],
             **self.extra,
         }
 
@@ -383,8 +436,9 @@ class Bench:
     # -- running -----------------------------------------------------------------------------
 
     def measure(self, case: int, size, label: str, runners: list[Runner], repeat: int,
-                warmup: bool) -> dict[str, Row]:
-        """Runs each runner `repeat` times, alternating runners within each round."""
+                warmup: bool, tree: bool = False) -> dict[str, Row]:
+        """Runs each runner `repeat` times, alternating runners within each round. tree: sample
+        the summed RSS and PSS of the whole process tree too (run_process)."""
         rows = {r.name: Row(case, label, r.name, r.role) for r in runners}
         self.rows.extend(rows.values())
         rounds = [("warm-up", r) for r in runners] if warmup else []
@@ -395,7 +449,7 @@ class Bench:
                                                          f"{runner.name}-{label}-{index}")
             run_dir.mkdir(parents=True, exist_ok=True)
             argv, check = runner.make(size, run_dir)
-            sample = run_process(argv, self.env, self.args.timeout, cwd=run_dir)
+            sample = run_process(argv, self.env, self.args.timeout, cwd=run_dir, tree=tree)
             what = f"case {case} {runner.name} {label}"
             if sample.rc != 0:
                 if index != "warm-up":
@@ -681,15 +735,143 @@ class Bench:
         self.speedup_target(7, f"{count} concurrent: papermill / nbexec", rows["nbexec"],
                             rows["papermill"], None)
 
-    def case8_papermill_engine(self) -> None:
+    def case8_sweep(self) -> None:
+        alphas, seeds = self.sizes["sweep_grid"]
+        runs = [{"alpha": a, "seed": s} for a in alphas for s in seeds]  # the grid's order
+        count = len(runs)
+        print(f"case 8: a sweep of {count} runs ({len(alphas)} alpha x {len(seeds)} seed),"
+              " numpy + pandas, 2,000-row ridge fit", flush=True)
+        inputs = self.work / "inputs" / "sweep"
+        nb = write_nb(new_notebook(SWEEP_CELLS, tag_first="parameters"), inputs / "ml.ipynb")
+        grid = inputs / "grid.yaml"
+        grid.write_text(f"alpha: [{', '.join(map(repr, alphas))}]\n"
+                        f"seed: [{', '.join(map(repr, seeds))}]\n", encoding="utf-8")
+        runs_file = inputs / "runs.json"
+        runs_file.write_text(json.dumps(runs), encoding="utf-8")
+        template = "out/{alpha}-{seed}.ipynb"
+        # The floor: one kernel, the import cell once (untimed, --setup 1), then every run's
+        # other cells as papermill and nbexec run them: the parameters cell, the injected
+        # parameters, the fit, the record.
+        params_cell, imports_cell, fit_cell, record_cell = SWEEP_CELLS
+        floor_cells = [imports_cell]
+        for r in runs:
+            injected = "# Parameters\n" + "".join(f"{k} = {v!r}\n" for k, v in r.items())
+            floor_cells += [params_cell, injected, fit_cell, record_cell]
+        floor_nb = write_nb(new_notebook(floor_cells), inputs / "floor.ipynb")
+        rmse_by_runner: dict[str, dict] = {}
+
+        def outputs_check(name: str):
+            def check(sample: Sample, run_dir: Path) -> dict:
+                from nbexec import read_scraps
+
+                outs = sorted((run_dir / "out").glob("*.ipynb"))
+                if len(outs) != count:
+                    raise Failure(f"{len(outs)} of {count} output notebooks written")
+                rmse = {}
+                for path in outs:
+                    doc = json.loads(path.read_text(encoding="utf-8"))
+                    code = [c for c in doc["cells"] if c["cell_type"] == "code"]
+                    done = sum(1 for c in code if c.get("execution_count") is not None)
+                    if done != len(code):
+                        raise Failure(f"{path.name}: {done} of {len(code)} code cells executed")
+                    scraps = read_scraps(str(path))
+                    if not isinstance(scraps.get("rmse"), float):
+                        raise Failure(f"{path.name}: no rmse scrap (scraps: {sorted(scraps)})")
+                    rmse[path.name] = scraps["rmse"]
+                rmse_by_runner.setdefault(name, rmse)
+                return {"outputs": len(outs), "per_run_s": sample.wall / count}
+            return check
+
+        def floor_check(sample: Sample, run_dir: Path) -> dict:
+            facts = last_json_line(sample.stdout)
+            if facts.get("cells") != 4 * count:
+                raise Failure(f"the floor ran {facts.get('cells')} of {4 * count} cells")
+            return {**facts, "per_run_s": facts["cells_s"] / count}
+
+        # sweep-preload is the reference of the ratios; the targets name their denominators.
+        role = {"sweep-preload": "nbexec", "sweep": "info", "nbexec-run-j2": "peer",
+                "nbexec-run": "info", "papermill-j2": "peer", "papermill": "peer"}
+
+        def launcher(name: str, argv: list) -> Runner:
+            def make(size, run_dir: Path):
+                (run_dir / "out").mkdir()
+                return argv, outputs_check(name)
+            return Runner(name, role[name], make)
+
+        sweep = [self.nbexec, "sweep", nb, template, "--grid", grid, "-j", "2"]
+        pm_loop = [VENV_PY, PEERS, "papermill-loop", nb, template, runs_file]
+        run_loop = [VENV_PY, PEERS, "nbexec-run-loop", self.nbexec, nb, template, runs_file]
+        runners = []
+        # An older CLI reads `nbexec sweep --help` as papermill's form (`nbexec IN ...`).
+        has_sweep = "--grid" in subprocess.run([self.nbexec, "sweep", "--help"],
+                                               capture_output=True, text=True,
+                                               env=self.env).stdout
+        if has_sweep:
+            runners += [launcher("sweep-preload", [*sweep, "--preload", "numpy,pandas"]),
+                        launcher("sweep", sweep)]
+        else:
+            self.errors.append(f"case 8: {self.nbexec} has no `sweep` command; the sweep rows"
+                               " and the targets are not measured")
+            print(f"  ! {self.errors[-1]}", flush=True)
+        runners += [
+            launcher("nbexec-run-j2", [*run_loop, "--jobs", "2"]),
+            launcher("nbexec-run", run_loop),
+            launcher("papermill-j2", [*pm_loop, "--jobs", "2"]),
+            launcher("papermill", pm_loop),
+            Runner("floor", "floor", lambda s, d: (
+                [BENCH_BIN / "nbexec_bench_raw_client", floor_nb, "--setup", "1", "--",
+                 *self.py_kernel_argv], floor_check)),
+        ]
+        rows = self.measure(8, count, f"{count} runs", runners, self.args.repeat,
+                            warmup=not self.args.quick, tree=True)
+        # Isolation, as far as the figures go: every runner computed the same RMSE per run.
+        if rmse_by_runner:
+            ref_name, ref = next(iter(rmse_by_runner.items()))
+            for name, got in rmse_by_runner.items():
+                same = (got == ref if got.keys() == ref.keys()
+                        else sorted(got.values()) == sorted(ref.values()))
+                if not same:
+                    self.errors.append(f"case 8: {name}'s RMSEs differ from {ref_name}'s")
+        sp = rows.get("sweep-preload") or Row(8, "", "sweep-preload", "nbexec")
+        self.speedup_target(8, f"{count} runs: papermill 2 at a time / sweep -j2 --preload", sp,
+                            rows["papermill-j2"], 10)
+        self.speedup_target(8, f"{count} runs: nbexec run 2 at a time / sweep -j2 --preload", sp,
+                            rows["nbexec-run-j2"], 3)
+        floor = rows["floor"]
+        if sp.samples and floor.extra.get("per_run_s"):
+            ours = sp.median() / count
+            theirs = statistics.median(floor.extra["per_run_s"])
+            ratio = ours / theirs
+            self.targets.append(Target(
+                8, "per run: sweep -j2 --preload / floor", "<= 2",
+                f"{ratio:.2f} ({ours * 1000:.0f} vs {theirs * 1000:.0f} ms)", ratio <= 2))
+        else:
+            self.targets.append(Target(8, "per run: sweep -j2 --preload / floor", "<= 2", "n/a",
+                                       None))
+        if "sweep" in rows:
+            self.speedup_target(8, f"{count} runs: sweep -j2 / sweep -j2 --preload", sp,
+                                rows["sweep"], None)
+        self.speedup_target(8, f"{count} runs: papermill in a loop / sweep -j2 --preload", sp,
+                            rows["papermill"], None)
+        self.speedup_target(8, f"{count} runs: nbexec run in a loop / sweep -j2 --preload", sp,
+                            rows["nbexec-run"], None)
+        pm = rows["papermill-j2"]
+        if sp.samples and pm.samples:
+            self.targets.append(Target(
+                8, "peak memory of the tree (sums), sweep --preload vs papermill 2 at a time",
+                "-", f"RSS {sp.stat('tree_rss_kb') / 1024:.0f} vs {pm.stat('tree_rss_kb') / 1024:.0f}"
+                f" MiB, PSS {sp.stat('tree_pss_kb') / 1024:.0f} vs"
+                f" {pm.stat('tree_pss_kb') / 1024:.0f} MiB", None))
+
+    def case9_papermill_engine(self) -> None:
         cells = self.sizes["engine_cells"]
-        print(f"case 8: papermill --engine nbexec, {cells} trivial cells", flush=True)
+        print(f"case 9: papermill --engine nbexec, {cells} trivial cells", flush=True)
         nb = trivial_notebook(self.work / "inputs" / f"engine-{cells}.ipynb", cells)
         check = self.check_executed(cells)
         papermill = [self.papermill, nb, "out.ipynb", "--no-progress-bar"]
         # Every runner alternates, papermill included: this case is about the ratios between
         # them in one session, so papermill runs --repeat times even at 1,000 cells.
-        rows = self.measure(8, cells, f"{cells} cells", [
+        rows = self.measure(9, cells, f"{cells} cells", [
             Runner("nbexec", "nbexec", lambda s, d: (
                 [self.nbexec, "run", nb, d / "out.ipynb"], check)),
             # papermill's CLI with nbexec's papermill engine (docs/papermill-engine.md)
@@ -698,9 +880,9 @@ class Bench:
             Runner("papermill", "peer", lambda s, d: (papermill, check)),
         ], self.args.repeat, warmup=False)
         n, e, p = rows["nbexec"], rows["pm+nbexec"], rows["papermill"]
-        self.speedup_target(8, f"{cells}: papermill / papermill --engine nbexec", e, p, None)
-        self.speedup_target(8, f"{cells}: papermill / nbexec run", n, p, None)
-        self.speedup_target(8, f"{cells}: papermill --engine nbexec / nbexec run", n, e, None)
+        self.speedup_target(9, f"{cells}: papermill / papermill --engine nbexec", e, p, None)
+        self.speedup_target(9, f"{cells}: papermill / nbexec run", n, p, None)
+        self.speedup_target(9, f"{cells}: papermill --engine nbexec / nbexec run", n, e, None)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -718,6 +900,23 @@ class Bench:
         self.targets.append(Target(case, name, f">= {at_least}x" if at_least else "-",
                                    f"{speedup:.1f}x",
                                    speedup >= at_least if at_least else None))
+
+
+# Case 8's notebook: parameters, imports, a ridge fit on 2,000 rows, the RMSE recorded.
+SWEEP_CELLS = [
+    "alpha = 0.1\nseed = 0",
+    "import numpy as np, pandas as pd",
+    """rng = np.random.default_rng(seed)
+rows, features = 2_000, 20
+X = rng.normal(size=(rows, features))
+y = X @ rng.normal(size=features) + rng.normal(scale=0.5, size=rows)
+df = pd.DataFrame(X, columns=[f"x{i}" for i in range(features)]).assign(y=y)
+train, test = df.iloc[:1_500], df.iloc[1_500:]
+A, b = train.drop(columns="y").to_numpy(), train["y"].to_numpy()
+w = np.linalg.solve(A.T @ A + alpha * np.eye(features), A.T @ b)
+rmse = np.sqrt(np.mean((test["y"].to_numpy() - test.drop(columns="y").to_numpy() @ w) ** 2))""",
+    'import nbexec; nbexec.record("rmse", float(rmse)); print(rmse)',
+]
 
 
 # A tiny launcher for case 7: starts N runs at once, waits for all, prints the span.
@@ -808,7 +1007,8 @@ CASE_TITLES = {
     5: "one cell printing many lines",
     6: "bytes written to the output file (runs under strace)",
     7: "notebooks run concurrently",
-    8: "papermill with nbexec as its engine, trivial cells",
+    8: "a sweep: many runs of one numpy/pandas notebook",
+    9: "papermill with nbexec as its engine, trivial cells",
 }
 
 
@@ -867,10 +1067,18 @@ def notes(r: Row) -> str:
                      else "OUTPUT DIFFERS from nbformat's")
     if "cells_s" in e and e["cells_s"]:
         parts.append(f"kernel ready {statistics.median(e['kernel_ready_s']):.2f} s,"
-                     f" cells {statistics.median(e['cells_s']):.2f} s")
+                     + (f" setup cells {statistics.median(e['setup_s']):.2f} s (untimed),"
+                        if e.get("setup_s") else "")
+                     + f" cells {statistics.median(e['cells_s']):.2f} s")
     slow = [x for x in e.get("shutdown", []) if x != "exited"]
     if slow:
         parts.append(f"kernel shutdown: {slow[0]} in {len(slow)}/{len(e['shutdown'])} runs")
+    if "per_run_s" in e:
+        parts.append(f"per run {statistics.median(e['per_run_s']) * 1000:.0f} ms"
+                     + (" (cells only)" if "cells_s" in e else ""))
+    if r.samples and r.samples[0].tree_rss_kb:
+        parts.append(f"tree sums: RSS {r.stat('tree_rss_kb') / 1024:.0f} MiB,"
+                     f" PSS {r.stat('tree_pss_kb') / 1024:.0f} MiB")
     if "span_s" in e:
         parts.append(f"span {statistics.median(e['span_s']):.2f} s")
     return "; ".join(parts)
@@ -921,9 +1129,10 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: small sizes, 1 repetition, no warm-up (about 3 minutes)")
-    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8", help="comma-separated case numbers")
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8,9",
+                        help="comma-separated case numbers")
     parser.add_argument("--repeat", type=int, help="runs per runner and size (default 5; 1 with"
-                        " --quick); papermill runs once at 1,000 cells (not in case 8)")
+                        " --quick); papermill runs once at 1,000 cells (not in case 9)")
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "results.json"),
                         help="JSON results file (default bench/out/results.json)")
     default_cli = VENV / "bin" / "nbexec"
@@ -940,7 +1149,7 @@ def main() -> int:
         args.repeat = 1 if args.quick else 5
     cases = sorted({int(c) for c in args.cases.split(",") if c.strip()})
     if unknown := [c for c in cases if c not in CASE_TITLES]:
-        parser.error(f"unknown cases {unknown}; there are 1 to 8")
+        parser.error(f"unknown cases {unknown}; there are 1 to 9")
     if Path(sys.prefix).resolve() != VENV.resolve() and VENV_PY.exists():
         os.execv(VENV_PY, [str(VENV_PY), __file__, *sys.argv[1:]])  # papermill & co. live there
 
@@ -959,7 +1168,7 @@ def main() -> int:
             getattr(bench, {1: "case1_startup", 2: "case2_end_to_end", 3: "case3_overhead",
                             4: "case4_read_write", 5: "case5_many_lines",
                             6: "case6_bytes_written", 7: "case7_concurrent",
-                            8: "case8_papermill_engine"}[case])()
+                            8: "case8_sweep", 9: "case9_papermill_engine"}[case])()
     finally:
         meta["duration_s"] = time.time() - started
         meta["machine"]["load_average_at_end"] = os.getloadavg()
