@@ -226,7 +226,8 @@ TEST_CASE("a sweep runs every run on its own kernel, a failing run is its own re
   CHECK(sweep.log.back().find("peak memory") != std::string::npos);
 }
 
-TEST_CASE("--fail-fast starts no run after one fails; the rest are skipped", "[sweep][ipykernel]") {
+TEST_CASE("with fail_fast no run starts after one fails, and the rest are skipped",
+          "[sweep][ipykernel]") {
   SweepFixture sweep;
   if (!sweep.has_kernel()) {
     WARN("no python3 with ipykernel on PATH: sweep runs not tested");
