@@ -169,11 +169,7 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
 
         traceback.print_exc()
         code = 1
-    # The kernel ends the way a started one does: by the interpreter's own exit (non-daemon
-    # threads joined, then atexit, then the rest of finalization), not by os._exit. Its order
-    # matters: ipykernel's control thread may still be answering the shutdown_request when
-    # the kernel's loop ends, and its atexit close() waits for that thread.
-    raise _KernelExit(code)
+    _exit_as_the_interpreter_would(code)
 
 
 def _let_control_finish():
@@ -192,12 +188,39 @@ def _let_control_finish():
             thread.join(2.0)
 
 
-class _KernelExit(BaseException):
-    """Unwinds a forked kernel out of the template's loop to the interpreter's exit."""
+def _exit_as_the_interpreter_would(code):
+    """Ends a forked kernel with what a started kernel's exit does that a notebook can see,
+    without the rest of the interpreter's teardown: freeing every module's objects costs a
+    kernel with numpy and pandas about 0.15 s of CPU, which a sweep pays per run.
 
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
+    In the interpreter's order: threads that are not daemons are waited for, the atexit
+    functions run (weakref.finalize, tempfile cleanup and logging's shutdown among them), files
+    the notebook left open are flushed (Python's own buffers by their objects, C's stdio by
+    fflush), then the process exits. Objects' __del__ methods are not called, which Python
+    does not promise at exit either."""
+    try:
+        import atexit
+        import threading
+
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join()
+        atexit._run_exitfuncs()
+        import gc
+        import io
+
+        for candidate in gc.get_objects():
+            if isinstance(candidate, io.IOBase):
+                try:
+                    if not candidate.closed:
+                        candidate.flush()
+                except Exception:  # noqa: BLE001 (a file that cannot flush would not at exit either)
+                    pass
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os._exit(code)
 
 
 class _Template:
@@ -304,8 +327,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        exit_code = main()
-    except _KernelExit as kernel_exit:  # in a forked kernel, after it stopped
-        exit_code = kernel_exit.code
-    sys.exit(exit_code)
+    sys.exit(main())
