@@ -20,6 +20,8 @@ _LAZY = {
     "NotebookPythonComponent": "nbexec.kfp.component",
     "read_interface": "nbexec.kfp.interface",
     "find_scraps": "nbexec.kfp.discovery",
+    "compile_pipeline": "nbexec.kfp.compiling",
+    "container_form": "nbexec.kfp.compiling",
 }
 
 __all__ = sorted(_LAZY)

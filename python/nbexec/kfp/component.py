@@ -9,7 +9,9 @@ One op, two forms with the same interface:
 - the **lightweight form** (``op.lightweight``, a ``PythonComponent``): KFP's Python executor
   calls the same runtime. kfp.local's SubprocessRunner runs only this form, so the op switches
   to it by itself when it is called while ``kfp.local`` is initialised with a
-  SubprocessRunner. On a cluster this form needs kfp in the image as well.
+  SubprocessRunner. It is for kfp.local only: ``nbexec.kfp.compile_pipeline`` compiles the
+  container form whatever kfp.local's state, and a lightweight step that reaches a KFP pod
+  anyway stops at once saying so (``local_mode.local_only``).
 """
 
 from __future__ import annotations
@@ -240,6 +242,7 @@ def notebook_component(
         built = dsl.component(lw_func, base_image=image,
                               packages_to_install=list(packages_to_install),
                               install_kfp_package=install_kfp_package)
+        local_mode.local_only(built)
         component = NotebookPythonComponent(built.component_spec, built.python_func)
         component.interface = iface
         return component
