@@ -20,6 +20,8 @@ _LAZY = {
     "NotebookPythonComponent": "nbexec.kfp.component",
     "read_interface": "nbexec.kfp.interface",
     "find_scraps": "nbexec.kfp.discovery",
+    "notebook_sweep": "nbexec.kfp.sweep",
+    "NotebookSweep": "nbexec.kfp.sweep",
 }
 
 __all__ = sorted(_LAZY)
