@@ -284,7 +284,5 @@ def notebook_sweep(
     loop = dsl.ParallelFor(list(range(shards)))
     with loop as shard:
         shard_task = shard_op(shard=shard, grid=grid_argument, parameters=fixed)
-    shard_task.set_display_name(f"{base} sweep shard")
     collect_task = collect_op(summaries=dsl.Collected(shard_task.outputs["summary"]))
-    collect_task.set_display_name(f"{base} sweep collect")
     return NotebookSweep(loop, shard_task, collect_task)
