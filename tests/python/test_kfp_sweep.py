@@ -277,3 +277,47 @@ def test_objective_no_run_recorded_fails_the_collect_step(tmp_path):
     assert ("objective 'rmsd' was not recorded as a number by any of the 1 completed runs; "
             "they recorded: rmse") in result.stderr
     assert _rows(tmp_path / "table")[0]["scrap.rmse"] == "0.5"   # written all the same
+
+
+def test_objective_not_recorded_fails_the_collect_step_under_kfp_local(notebook, kfp_local,
+                                                                        capsys):
+    with pytest.warns(UserWarning, match="objective 'rmsd' is not among the scraps"):
+        @dsl.pipeline
+        def typo():
+            notebook_sweep(notebook, IMAGE, grid={"alpha": [0.1, 1.5]}, objective="rmsd")
+
+    with pytest.raises(RuntimeError, match="FAILURE"):
+        typo()
+    assert ("sweep Sweep of train.ipynb: objective 'rmsd' was not recorded as a number by any "
+            "of the 1 completed runs; they recorded: rmse, started") in capsys.readouterr().out
+
+
+def test_a_grid_given_at_run_time_is_checked_by_the_shard(notebook, tmp_path):
+    from nbexec.kfp import embed
+    from nbexec.kfp.sweep_step import ShardConfig
+
+    config = ShardConfig(notebook_name="train.ipynb", notebook=embed.pack(_read(notebook)),
+                         shards=2, parameter_types={"alpha": "float", "seed": "int"})
+
+    def shard(grid):
+        return subprocess.run(
+            [sys.executable, "-c", NO_KFP.format("nbexec.kfp.sweep_step"),
+             "--config", config.to_json(), "--shard", "0", "--grid", json.dumps(grid),
+             "--parameters", "{}", "--notebooks", str(tmp_path / "nb"),
+             "--summary", str(tmp_path / "summary")], capture_output=True, text=True, timeout=60)
+
+    result = shard([{"alpah": 0.1}])
+    assert result.returncode == 2 and "unknown parameter 'alpah'" in result.stderr
+    result = shard([{"alpha": 0.1}, 3])
+    assert result.returncode == 2 and "grid[1] must be a mapping" in result.stderr
+    result = shard([{"alpha": 0.1}, {"alpha": 0.2}, {"alpha": 0.3}])  # shard 0 of 2: runs 0, 2
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["index"] for line in _read(tmp_path / "summary").splitlines()] \
+        == [0, 2]
+
+
+def test_notebook_in_image(notebook, tmp_path, no_local):
+    ir = _compile(notebook, tmp_path, notebook_in_image="/app/train.ipynb")
+    args = ir["deploymentSpec"]["executors"]["exec-train-sweep-shard"]["container"]["args"]
+    config = json.loads(args[1])
+    assert (config["notebook"], config["notebook_path"]) == (None, "/app/train.ipynb")
