@@ -321,3 +321,31 @@ def test_notebook_in_image(notebook, tmp_path, no_local):
     args = ir["deploymentSpec"]["executors"]["exec-train-sweep-shard"]["container"]["args"]
     config = json.loads(args[1])
     assert (config["notebook"], config["notebook_path"]) == (None, "/app/train.ipynb")
+
+
+def test_grid_file_and_fixed_values_from_a_pipeline_input(notebook, tmp_path, no_local):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("- {alpha: 1.0e-05}\n- {alpha: 0.5, seed: 2}\n")
+
+    @dsl.pipeline
+    def from_file(fixed: dict = {"seed": 1}):
+        notebook_sweep(notebook, IMAGE, grid=grid, shards=2, parameters=fixed,
+                       output_template="{alpha}-{run}.ipynb")
+
+    compiler.Compiler().compile(from_file, str(tmp_path / "p.yaml"))
+    ir = yaml.safe_load((tmp_path / "p.yaml").read_text())
+    inputs = ir["components"]["comp-for-loop-2"]["dag"]["tasks"]["train-sweep-shard"]["inputs"]
+    assert inputs["parameters"]["grid"]["runtimeValue"]["constant"] == [
+        {"alpha": 1e-05}, {"alpha": 0.5, "seed": 2}]                # read and planned now
+    assert inputs["parameters"]["parameters"] == {
+        "componentInputParameter": "pipelinechannel--fixed"}
+    with pytest.raises(nbexec.ParameterError, match="cannot fill in the output path of run 0 "
+                       "'{epochs}.ipynb' from the parameters: missing parameter 'epochs'"):
+        @dsl.pipeline
+        def bad_template():
+            notebook_sweep(notebook, IMAGE, grid=grid, output_template="{epochs}.ipynb")
+
+    @dsl.pipeline
+    def fixed_in_template():   # a fixed value may name the output path, as in nbexec sweep
+        notebook_sweep(notebook, IMAGE, grid=grid, parameters={"seed": 3},
+                       output_template="{alpha}-{seed}.ipynb")

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 from kfp import dsl
 
 from nbexec import _core
-from nbexec.exceptions import ParameterError
+from nbexec.exceptions import Error, ParameterError
 from nbexec.kfp import codegen, embed, interface, local_mode
 from nbexec.kfp.component import run_options
 from nbexec.kfp.sweep_collect import CollectConfig
@@ -69,17 +69,21 @@ def _positive(value: Any, what: str) -> int:
     return value
 
 
-def _constant_grid(grid: Any, template: str) -> list[dict[str, Any]]:
+def _constant_grid(grid: Any, template: str,
+                   fixed: Optional[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """A constant grid (a dict of lists, a list of dicts, a grid file) as the list of each
-    run's grid values, planned by nbexec's core (shape, names, duplicate output paths)."""
+    run's grid values, planned by nbexec's core: shape, names, and, when the fixed values are
+    constants too, the output paths (filled, no two the same)."""
     from nbexec.sweeps import _grid_text
 
     text, origin = _grid_text(os.fspath(grid) if isinstance(grid, os.PathLike) else grid)
     try:
-        runs = _core.plan_sweep(text, origin, template, None)
-    except ParameterError:
-        raise
-    except Exception as exc:  # the core's UsageError for a template, say
+        runs = _core.plan_sweep(text, origin, "{run}", None)
+        if fixed is not None:
+            _core.plan_sweep(text, origin, template, dict(fixed))
+    except Error as exc:  # a bad template is the core's UsageError: still the sweep's input
+        if isinstance(exc, ParameterError):
+            raise
         raise ParameterError(f"notebook_sweep: {exc}") from None
     return [run["parameters"] for run in runs]
 
@@ -250,7 +254,7 @@ def notebook_sweep(
     if _is_channel(grid):
         runs: list[dict[str, Any]] = []
     else:
-        runs = _constant_grid(grid, output_template)
+        runs = _constant_grid(grid, output_template, None if _is_channel(fixed) else fixed)
     if strict_parameters and not _is_channel(fixed):
         fixed = dict(fixed)
         _check(iface, runs, fixed)
