@@ -349,3 +349,33 @@ def test_grid_file_and_fixed_values_from_a_pipeline_input(notebook, tmp_path, no
     def fixed_in_template():   # a fixed value may name the output path, as in nbexec sweep
         notebook_sweep(notebook, IMAGE, grid=grid, parameters={"seed": 3},
                        output_template="{alpha}-{seed}.ipynb")
+
+
+def test_report_escapes_what_runs_recorded(tmp_path):
+    """Scrap names and values are the notebook's own text: escaped everywhere, and a
+    categorical x axis for a parameter whose values are strings."""
+    evil = "</svg><script>alert(1)</script>"
+    rows = [{"index": i, "parameters": {"opt": name}, "status": "completed", "exit_code": 0,
+             "duration": 0.1, "output_path": f"run-{i}.ipynb",
+             "scraps": {evil: i, "loss": 1.0 / (i + 1), "note": evil}, "error": None,
+             "shard": 0} for i, name in enumerate(["adam", "<sgd>", "adam"])]
+    summary = tmp_path / "summary"
+    summary.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths = {k: str(tmp_path / k) for k in ("table", "report")}
+    config = sweep_collect.CollectConfig(title=f"t {evil}", objective="loss", mode="min",
+                                         plot=[evil, "opt"])
+    metrics = sweep_collect.collect(config, [str(summary)], paths["table"], paths["report"])
+    assert metrics == {"runs": 3.0, "completed": 3.0, "loss": 0.3333333333333333,
+                       "best_run": 2.0}                             # no numeric parameter
+    page = _read(paths["report"])
+    assert "<script" not in page and page.count("</svg>") == 1
+    assert page.count("&lt;/svg&gt;&lt;script&gt;") >= 4            # title, header, cells
+    svg = page.split("<svg")[1].split("</svg>")[0]
+    assert ">adam</text>" in svg and ">&lt;sgd&gt;</text>" in svg    # one tick per category
+    assert svg.count("<circle") == 3
+    assert _rows(paths["table"])[1]["opt"] == "<sgd>"                 # the CSV keeps the text
+
+    config = sweep_collect.CollectConfig(title="no objective")
+    assert sweep_collect.collect(config, [str(summary)], paths["table"], paths["report"]) \
+        == {"runs": 3.0, "completed": 3.0}
+    assert "no plot: give objective= or plot=(scrap, parameter)" in _read(paths["report"])
