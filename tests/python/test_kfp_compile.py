@@ -119,3 +119,24 @@ def test_the_local_form_stops_in_a_kfp_pod_with_a_message(op, kfp_local, tmp_pat
                              text=True, timeout=30, env={"PATH": path})
     assert outside.returncode == 0, outside.stderr
     assert "reached kfp.dsl.executor_main" in outside.stdout
+
+
+def test_a_sweep_fragment_compiles_to_the_container_form_under_kfp_local(tmp_path, kfp_local):
+    from nbexec.kfp import notebook_sweep
+
+    path = tmp_path / "fit.ipynb"
+    nbformat.write(make_notebook(["import nbexec\nnbexec.record('rmse', alpha)"],
+                                 parameters_cell="alpha = 0.5"), str(path))
+
+    @dsl.pipeline
+    def fanned(grid: list = [{"alpha": 0.1}]):
+        notebook_sweep(path, IMAGE, grid=grid, shards=2, objective="rmse")
+
+    assert local_form_steps(fanned) != []                # traced under kfp.local
+    package = tmp_path / "fanned.yaml"
+    compile_pipeline(fanned, package)
+    commands, _ = _commands(package)
+    assert len(commands) == 2
+    assert all(c[:2] == ["python3", "-m"] and c[2].startswith("nbexec.kfp.")
+               for c in commands.values()), commands
+    assert "kfp.dsl.executor_main" not in package.read_text()

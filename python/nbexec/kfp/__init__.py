@@ -22,6 +22,8 @@ _LAZY = {
     "find_scraps": "nbexec.kfp.discovery",
     "compile_pipeline": "nbexec.kfp.compiling",
     "container_form": "nbexec.kfp.compiling",
+    "notebook_sweep": "nbexec.kfp.sweep",
+    "NotebookSweep": "nbexec.kfp.sweep",
 }
 
 __all__ = sorted(_LAZY)
