@@ -4,6 +4,7 @@ from conftest import (  # noqa: F401
     CORPUS,
     EXAMPLE_DIR,
     REPO,
+    clean_env,
     code_cells,
     make_notebook,
     read_valid,
