@@ -163,6 +163,16 @@ def test_sigterm_is_passed_on_and_the_notebook_saved(tmp_path):
     assert cells[-1].metadata.nbexec.stop_reason == "interrupted"
 
 
+def test_help_alone_prints_the_flags(tmp_path):
+    result = subprocess.run([sys.executable, "-c", NO_KFP, "--help"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0 and "--executed-notebook PATH" in result.stdout
+    # Anywhere else it is a value: here the notebook path's.
+    result = subprocess.run([sys.executable, "-c", NO_KFP, "--notebook-path", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "--executed-notebook is required" in result.stderr
+
+
 def test_bad_entrypoint_arguments_exit_2(tmp_path):
     result = subprocess.run([sys.executable, "-c", NO_KFP, "--parameter", "a", "float"],
                             capture_output=True, text=True)
