@@ -19,6 +19,9 @@
 #                            papermill metadata, timeouts) are covered by test_cli_*. `--full`
 #                            adds it.
 #   test_package_wheel.py    builds and installs the wheel: the extension, not the CLI.
+#   test_docker_image.py     the step image's Dockerfile and its install steps in a clean
+#                            virtual environment: the wheel's CLI and extension, not a
+#                            sanitized build.
 # No single test is deselected (DESELECT is empty): the only bounds the sanitizers break are
 # the hostile cases' address-space cap, peak RSS and wall time, which test_hostile_inputs.py
 # drops itself under NBEXEC_SANITIZED=1 (set here); the other timing asserts (a run stopped

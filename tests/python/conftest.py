@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -16,6 +20,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = REPO / "examples" / "flights"
 CORPUS = REPO.parent / "shared" / "corpus"
+BUILD_DIR = REPO / "build" / "python"
+BUILD_LOCK = "/tmp/nbexec-build.lock"  # the lock developers hold around scripts/build.sh
 
 
 def _find_cli() -> str:
@@ -55,6 +61,69 @@ def run_cli(cli, tmp_path):
         )
 
     return run
+
+
+def _cache_value(name: str) -> str:
+    text = (BUILD_DIR / "CMakeCache.txt").read_text()
+    found = re.search(rf"^{name}:\w+=(.*)$", text, re.MULTILINE)
+    assert found, f"{name} is not in {BUILD_DIR}/CMakeCache.txt"
+    return found.group(1)
+
+
+@contextlib.contextmanager
+def _build_lock(timeout: float = 600):
+    """Holds the developers' build lock while CMake works in the shared build folder."""
+    with open(BUILD_LOCK, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{BUILD_LOCK} stayed locked for {timeout} s")
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """`pip wheel .` of this checkout, built once per pytest run (test_package_wheel.py,
+    test_docker_image.py) in scripts/build.sh's CMake folder (build/python) with the same
+    options, so CMake finds everything built already and no C++ is compiled a second time; it
+    fails if any is (CI must not build the same targets twice)."""
+    if not (BUILD_DIR / "CMakeCache.txt").exists():
+        pytest.skip("no build/python (run scripts/build.sh first)")
+    out = tmp_path_factory.mktemp("wheel")
+    # scripts/build.sh's options, read back from the cache so that CMake sees no change.
+    options = [f"-Ccmake.define.{name}={_cache_value(name)}"
+               for name in ("NBEXEC_BUILD_TESTS", "NBEXEC_INSTALL")]
+    with _build_lock():
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+             ".", "-Cbuild-dir=build/python", *options, "-w", str(out)],
+            cwd=REPO, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2)})
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    compiled = re.findall(r"Building CXX object (\S+)", done.stdout + done.stderr)
+    assert compiled == [], (
+        f"the wheel build compiled {len(compiled)} objects ({compiled[:5]}...): build/python "
+        "was not up to date, or its options differ from scripts/build.sh's")
+    wheels = list(out.glob("nbexec-*.whl"))
+    assert len(wheels) == 1
+    return wheels[0]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without anything that points at .venv or this checkout."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH", "NBEXEC_CLI",
+                        "PYTHONHOME", "JUPYTER_DATA_DIR")}
+    env.update(extra)
+    return env
 
 
 def make_notebook(cells, kernel="python3", parameters_cell=None, minor=5):
@@ -98,5 +167,5 @@ def stream_text(cell, name="stdout"):
     return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == name)
 
 
-__all__ = ["make_notebook", "read_valid", "code_cells", "stream_text", "REPO", "EXAMPLE_DIR",
-           "CORPUS", "new_code_cell", "new_markdown_cell", "json", "os"]
+__all__ = ["make_notebook", "read_valid", "code_cells", "stream_text", "clean_env", "REPO",
+           "EXAMPLE_DIR", "CORPUS", "new_code_cell", "new_markdown_cell", "json", "os"]

@@ -1,13 +1,9 @@
 """The container form run for real, without Docker: the compiled IR's args are resolved as the
-KFP launcher resolves them (backend/src/v2/component/launcher_v2.go getPlaceholders: strings
-as they are, numbers in Go's FormatFloat 'f', booleans true/false, lists and dicts as JSON,
-IfPresent when the input has a value) and the entrypoint runs with kfp made unimportable, as
-in an image that has nbexec but not kfp."""
+KFP launcher resolves them (kfp_launch.py) and the entrypoint runs with kfp made unimportable,
+as in an image that has nbexec but not kfp (test_docker_image.py runs it in a virtual
+environment that has no kfp at all)."""
 
-import decimal
 import json
-import os
-import re
 import signal
 import subprocess
 import sys
@@ -18,9 +14,9 @@ import pytest
 from helpers import make_notebook
 
 kfp = pytest.importorskip("kfp", reason="kfp is not installed (pip install 'kfp>=2.15')")
-yaml = pytest.importorskip("yaml")
+pytest.importorskip("yaml")
 
-from kfp import compiler  # noqa: E402
+from kfp_launch import resolve_container  # noqa: E402
 
 from nbexec.kfp import notebook_component  # noqa: E402
 
@@ -50,69 +46,11 @@ print("trained", name)
 """
 
 
-def _go_text(value):
-    """What launcher_v2.go substitutes for an input parameter."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        text = format(decimal.Decimal(repr(float(value))), "f")  # FormatFloat(v, 'f', -1, 64)
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _resolve(arg, present, substitute):
-    if arg.startswith('{"IfPresent"'):
-        spec = json.loads(arg)["IfPresent"]
-        chosen = spec.get("Then") if spec["InputName"] in present else spec.get("Else")
-        chosen = chosen if isinstance(chosen, list) else ([chosen] if chosen else [])
-        return [substitute(a) for a in chosen]
-    return [substitute(arg)]
-
-
 def launch(op, tmp_path, inputs=None, artifacts=None, wait=True):
     """Compiles the op, resolves its container args like the KFP launcher and runs them.
     Returns (process or CompletedProcess, {output name: local path})."""
-    compiler.Compiler().compile(op, str(tmp_path / "op.yaml"))
-    ir = yaml.safe_load((tmp_path / "op.yaml").read_text())
-    container = next(iter(ir["deploymentSpec"]["executors"].values()))["container"]
-    assert container["command"] == ["python3", "-m", "nbexec.kfp.entrypoint"]
-    comp = next(iter(ir["components"].values()))
-    params = {k: d["defaultValue"] for k, d in
-              comp["inputDefinitions"].get("parameters", {}).items() if "defaultValue" in d}
-    params.update(inputs or {})
-    root = tmp_path / "outputs"
-    outs = comp["outputDefinitions"]
-    paths = {name: str(root / "artifacts" / name) for name in outs.get("artifacts", {})}
-    paths.update({name: str(root / "parameters" / name) for name in outs.get("parameters", {})})
-    for path in paths.values():
-        os.makedirs(os.path.dirname(path), exist_ok=True)  # launcher's prepareOutputFolders
-    executor_output = str(root / "executor_output.json")
-    executor_input = {
-        "inputs": {"parameterValues": params},
-        "outputs": {
-            "parameters": {n: {"outputFile": paths[n]} for n in outs.get("parameters", {})},
-            "artifacts": {n: {"artifacts": [{"name": n, "uri": "minio://bucket/" + n}]}
-                          for n in outs.get("artifacts", {})},
-            "outputFile": executor_output,
-        },
-    }
-    paths["executor_output"] = executor_output
-
-    def substitute(text):
-        text = text.replace("{{$}}", json.dumps(executor_input))
-        text = re.sub(r"\{\{\$\.inputs\.parameters\['(\w+)'\]\}\}",
-                      lambda m: _go_text(params[m.group(1)]), text)
-        text = re.sub(r"\{\{\$\.inputs\.artifacts\['(\w+)'\]\.path\}\}",
-                      lambda m: (artifacts or {})[m.group(1)], text)
-        text = re.sub(r"\{\{\$\.outputs\.artifacts\['(\w+)'\]\.path\}\}",
-                      lambda m: paths[m.group(1)], text)
-        return re.sub(r"\{\{\$\.outputs\.parameters\['(\w+)'\]\.output_file\}\}",
-                      lambda m: paths[m.group(1)], text)
-
-    present = set(params) | set(artifacts or {})
-    argv = [part for arg in container["args"] for part in _resolve(arg, present, substitute)]
+    container_command, argv, paths = resolve_container(op, tmp_path, inputs, artifacts)
+    assert container_command == ["python3", "-m", "nbexec.kfp.entrypoint"]
     command = [sys.executable, "-c", NO_KFP, *argv]
     if not wait:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -223,6 +161,16 @@ def test_sigterm_is_passed_on_and_the_notebook_saved(tmp_path):
     assert process.returncode == 128 + signal.SIGTERM
     cells = nbformat.read(paths["executed_notebook"], as_version=4).cells
     assert cells[-1].metadata.nbexec.stop_reason == "interrupted"
+
+
+def test_help_alone_prints_the_flags(tmp_path):
+    result = subprocess.run([sys.executable, "-c", NO_KFP, "--help"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0 and "--executed-notebook PATH" in result.stdout
+    # Anywhere else it is a value: here the notebook path's.
+    result = subprocess.run([sys.executable, "-c", NO_KFP, "--notebook-path", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "--executed-notebook is required" in result.stderr
 
 
 def test_bad_entrypoint_arguments_exit_2(tmp_path):

@@ -95,6 +95,9 @@ def _write_executor_output(executor_input: str, metrics: dict[str, float]) -> No
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv in (["--help"], ["-h"]):  # alone only: elsewhere it may be a parameter's value
+        print(__doc__.strip())
+        return 0
     try:
         parsed = parse(argv)
         name = _one(parsed, "--notebook-name", "notebook.ipynb")
