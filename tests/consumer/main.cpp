@@ -19,7 +19,8 @@ int main() {
   parameters["alpha"] = 0.5;
   nbexec::params::inject_parameters(nb, parameters, "python3", "python");
   std::cout << "nbexec " << nbexec::version << "\n" << nbexec::notebook::serialize_notebook(nb);
-  nb.cells().push_back({{"cell_type", "markdown"}, {"metadata", nlohmann::json::object()},
+  nb.cells().push_back({{"cell_type", "markdown"},
+                        {"metadata", nlohmann::json::object()},
                         {"source", "# Rendered"}});
   const std::string page = nbexec::notebook::render_html(nb, {"consumer"});
   const bool rendered = page.find("<h1>Rendered</h1>") != std::string::npos;
