@@ -14,6 +14,10 @@ constexpr std::array<const char*, 16> palette = {
     "#3e424d", "#e75c58", "#00a250", "#ddb62b", "#208ffb", "#d160c4", "#60c6c8", "#c5c1b4",
     "#282c36", "#b22b31", "#007427", "#b27d12", "#0065ca", "#a03196", "#258f8f", "#a1a6b2"};
 
+std::string palette_colour(int index) {
+  return palette.at(static_cast<std::size_t>(index));
+}
+
 struct Style {
   std::string fg;
   std::string bg;
@@ -32,7 +36,7 @@ std::string rgb(int r, int g, int b) {
 
 std::string colour_256(int n) {
   if (n < 0 || n > 255) return "";
-  if (n < 16) return palette[static_cast<std::size_t>(n)];
+  if (n < 16) return palette_colour(n);
   if (n < 232) {
     const int i = n - 16;
     auto level = [](int v) { return v == 0 ? 0 : 55 + v * 40; };
@@ -58,15 +62,15 @@ void apply_sgr(const std::vector<int>& codes, Style& style) {
     } else if (c == 24) {
       style.underline = false;
     } else if (c >= 30 && c <= 37) {
-      style.fg = palette[static_cast<std::size_t>(c - 30)];
+      style.fg = palette_colour(c - 30);
     } else if (c >= 90 && c <= 97) {
-      style.fg = palette[static_cast<std::size_t>(c - 90 + 8)];
+      style.fg = palette_colour(c - 90 + 8);
     } else if (c == 39) {
       style.fg.clear();
     } else if (c >= 40 && c <= 47) {
-      style.bg = palette[static_cast<std::size_t>(c - 40)];
+      style.bg = palette_colour(c - 40);
     } else if (c >= 100 && c <= 107) {
-      style.bg = palette[static_cast<std::size_t>(c - 100 + 8)];
+      style.bg = palette_colour(c - 100 + 8);
     } else if (c == 49) {
       style.bg.clear();
     } else if ((c == 38 || c == 48) && i + 1 < codes.size()) {
