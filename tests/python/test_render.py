@@ -161,3 +161,15 @@ def test_a_real_failing_run_renders_its_traceback_and_banner(run_cli, tmp_path):
     assert page.count('id="papermill-error-cell"') == 1
     assert "here and stopped:" in page
     assert page.index("here and stopped:") < failing.start()
+
+
+def test_python_render_reads_and_writes_remote_paths():
+    fsspec = pytest.importorskip("fsspec")
+    root = "memory://render-test"
+    fs = fsspec.filesystem("memory")
+    with fs.open(f"{root}/weekly.ipynb", "w") as handle:
+        handle.write(json.dumps(SMALL))
+    page = nbexec.render(f"{root}/weekly.ipynb", f"{root}/weekly.html")
+    assert "<title>weekly</title>" in page
+    with fs.open(f"{root}/weekly.html", "r") as handle:
+        assert handle.read() == page
