@@ -57,8 +57,10 @@ std::string image_size(const json& output, std::string_view mime) {
   std::string out;
   for (const char* key : {"width", "height"}) {
     const auto value = entry->find(key);
-    if (value != entry->end() && value->is_number() && value->get<double>() > 0) {
-      out += " " + std::string(key) + "=\"" + std::to_string(value->get<long>()) + "\"";
+    if (value == entry->end() || !value->is_number()) continue;
+    const double pixels = value->get<double>();
+    if (pixels >= 1 && pixels <= 100000) {  // in range before the conversion
+      out += " " + std::string(key) + "=\"" + std::to_string(static_cast<long>(pixels)) + "\"";
     }
   }
   return out;

@@ -120,6 +120,12 @@ TEST_CASE("outputs follow nbconvert's mime priority; images inline, SVG only as 
   CHECK(has(page, "<div class=\"prompt out\">Out[3]:</div>"));
   CHECK(has(page, "42 <span style=\"color:#e75c58;\">red</span>"));
   CHECK_FALSE(has(page, "&lt;Figure&gt;"));
+  // Sizes from the output's metadata, when they are sane numbers.
+  json sized = display({{"image/png", "iVBORw0K"}});
+  sized["metadata"] = {{"image/png", {{"width", 320.7}, {"height", 1e300}}}};
+  const std::string with_size = render({code_cell(1, "x", {sized})});
+  CHECK(has(with_size, " width=\"320\" src=\"data:image/png"));
+  CHECK_FALSE(has(with_size, "height="));
 }
 
 TEST_CASE("streams, prompts and hidden parts", "[render]") {
