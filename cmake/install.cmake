@@ -27,6 +27,7 @@ function(_nbexec_install target component)
           FILE nbexec-${flavour}-targets.cmake COMPONENT ${component} ${ARGN})
   install(FILES "${CMAKE_CURRENT_BINARY_DIR}/nbexecConfig.cmake"
                 "${CMAKE_CURRENT_BINARY_DIR}/nbexecConfigVersion.cmake"
+                "${PROJECT_SOURCE_DIR}/cmake/nbexec-find-md4c.cmake"
           DESTINATION ${NBEXEC_CMAKE_DIR} COMPONENT ${component} ${ARGN})
 endfunction()
 

@@ -27,7 +27,7 @@ function(nbexec_add_library name type)
   # consumer links it ($<LINK_ONLY:...> in the export), a shared consumer never sees it.
   target_link_libraries(${name}
     PUBLIC nlohmann_json::nlohmann_json
-    PRIVATE yaml-cpp cppzmq OpenSSL::Crypto Threads::Threads)
+    PRIVATE yaml-cpp cppzmq OpenSSL::Crypto Threads::Threads md4c::md4c-html)
   if(type STREQUAL "SHARED")
     _nbexec_control_exports(${name})
   endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what nbexec needs on Debian 12: the C++ toolchain and libraries from apt (clang and
 # its sanitizer/libFuzzer runtimes for scripts/sanitize.sh and scripts/fuzz.sh, clang-format and
-# clang-tidy for scripts/check-format.sh and scripts/tidy.sh), and a project
+# clang-tidy for scripts/check-format.sh and scripts/tidy.sh, md4c for the HTML page's markdown,
+# headless chromium for its browser test), and a project
 # virtual environment (.venv) with the Python build and test tools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config git ca-certificates \
   python3 python3-dev python3-venv python3-pip \
   nlohmann-json3-dev libyaml-cpp-dev cppzmq-dev libzmq3-dev libssl-dev catch2 libcli11-dev \
+  libmd4c-dev libmd4c-html0-dev \
+  chromium \
   clang-format clang-tidy \
   clang libclang-rt-14-dev \
   >/dev/null

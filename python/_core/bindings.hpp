@@ -13,5 +13,6 @@ void bind_run(pybind11::module_& m);          // run_bindings.cpp
 void bind_sweep(pybind11::module_& m);        // sweep_bindings.cpp
 void bind_pool(pybind11::module_& m);         // pool_bindings.cpp
 void bind_sweep_run(pybind11::module_& m);    // sweep_run_bindings.cpp
+void bind_render(pybind11::module_& m);       // render_bindings.cpp
 
 }  // namespace nbexec::python

@@ -174,6 +174,7 @@ PYBIND11_MODULE(_core, m) {
   nbexec::python::bind_sources(m);
   nbexec::python::bind_sweep(m);
   nbexec::python::bind_sweep_run(m);
+  nbexec::python::bind_render(m);
   m.def("list_kernelspecs", &list_kernelspecs, py::arg("env_prefix") = py::none(),
         "Kernelspecs nbexec can start, in search order.");
 }

@@ -23,6 +23,7 @@ from nbexec.exceptions import (
 )
 from nbexec.execute import execute_notebook, list_kernelspecs
 from nbexec.pool import KernelPool
+from nbexec.render import render
 from nbexec.sweeps import SweepRecord, sweep
 from nbexec.scraps import read_scraps, record
 from nbexec.translators import (
@@ -67,6 +68,7 @@ __all__ = [
     "read_scraps",
     "record",
     "register_translator",
+    "render",
     "render_parameters",
     "sweep",
     "translator_names",

@@ -18,6 +18,7 @@ Action add_run_command(CLI::App& app, const bool& papermill_form);
 Action add_sweep_command(CLI::App& app);
 Action add_kernelspecs_command(CLI::App& app);
 Action add_inspect_command(CLI::App& app);
+Action add_render_command(CLI::App& app);
 
 // Prefix of the environment this executable was installed into (<prefix>/bin/nbexec), used to
 // find kernelspecs installed by pip next to it.

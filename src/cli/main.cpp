@@ -13,7 +13,8 @@
 namespace {
 
 bool is_subcommand(const std::string& word) {
-  return word == "run" || word == "sweep" || word == "kernelspecs" || word == "inspect";
+  return word == "run" || word == "sweep" || word == "kernelspecs" || word == "inspect" ||
+         word == "render";
 }
 
 // papermill is called as `papermill INPUT OUTPUT ...`, with its options anywhere; nbexec accepts
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
       "  nbexec sweep INPUT.ipynb 'out/{alpha}.ipynb' --grid grid.yaml -j 4\n"
       "                                           (one run per set of parameters in the grid)\n"
       "  nbexec inspect INPUT.ipynb [--json]      (the notebook's parameters and their types)\n"
+      "  nbexec render OUTPUT.ipynb [PAGE.html]   (the notebook as an HTML page to read)\n"
       "  nbexec kernelspecs                       (list the kernels nbexec can start)\n\n"
       "Exit codes: 0 success, 1 a cell raised, 2 usage or bad input, 3 timeout,\n"
       "4 kernel died or could not start, 70 internal error, 128+N stopped by signal N.\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   nbexec::cli::Action sweep_action = nbexec::cli::add_sweep_command(app);
   nbexec::cli::Action kernelspecs_action = nbexec::cli::add_kernelspecs_command(app);
   nbexec::cli::Action inspect_action = nbexec::cli::add_inspect_command(app);
+  nbexec::cli::Action render_action = nbexec::cli::add_render_command(app);
 
   std::vector<std::string> args = with_implicit_run(argc, argv, papermill_form);
   const bool json_log = nbexec::cli::json_log_requested(args);
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("sweep")) return sweep_action();
     if (app.got_subcommand("kernelspecs")) return kernelspecs_action();
     if (app.got_subcommand("inspect")) return inspect_action();
+    if (app.got_subcommand("render")) return render_action();
   } catch (const std::exception& error) {
     return nbexec::cli::report_error(error);
   }

@@ -34,7 +34,7 @@ endif()
 
 # A static consumer must find nbexec's private dependencies (they are in its link line); a
 # shared one must not even look for them: libnbexec.so carries them.
-file(STRINGS "${WORK_DIR}/build/CMakeCache.txt" private_deps REGEX "^(yaml-cpp|cppzmq)_DIR:")
+file(STRINGS "${WORK_DIR}/build/CMakeCache.txt" private_deps REGEX "^(yaml-cpp|cppzmq|md4c)_DIR:")
 if(FLAVOUR STREQUAL "static" AND NOT private_deps)
   message(FATAL_ERROR "the static package did not find yaml-cpp and cppzmq for its consumer")
 elseif(FLAVOUR STREQUAL "shared" AND private_deps)

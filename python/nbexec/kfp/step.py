@@ -236,8 +236,7 @@ def run_step(config: StepConfig, parameters: Mapping[str, Any],
             if notebook is not None:
                 page = html.render(notebook, title=config.notebook_name)
             else:
-                page = (f"<!DOCTYPE html><html><body><p>{config.notebook_name} was not run: "
-                        f"{error}</p></body></html>")
+                page = html.not_run(config.notebook_name, error)
             _write(outputs.html, page)
         if outputs.status:
             _write(outputs.status, status)
