@@ -23,12 +23,13 @@ import csv
 import io
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 from nbexec.kfp import sweep_report
+from nbexec.kfp.step import _say, _write
+from nbexec.kfp.sweep_report import cell_text
 
 #: Columns of the merged table before the parameters' and after them (then the scraps).
 LEADING = ("index",)
@@ -81,15 +82,6 @@ def read_summaries(paths: Sequence[str]) -> list[dict[str, Any]]:
     return [rows[i] for i in sorted(rows)]
 
 
-def _cell(value: Any) -> str:
-    """nbexec sweep's CSV rule: strings as they are, other values as JSON, missing empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
 def table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and cells: index, the parameters (first-seen order; ``param.NAME`` when a name is
     one of the table's own columns), status, exit_code, seconds, output_path, shard, one
@@ -106,10 +98,10 @@ def table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]
     cells = []
     for row in rows:
         cells.append([
-            str(row["index"]), *(_cell(row["parameters"].get(n)) for n in names),
+            str(row["index"]), *(cell_text(row["parameters"].get(n)) for n in names),
             row["status"], str(row["exit_code"]), f"{float(row.get('duration') or 0):.3f}",
-            row.get("output_path") or "", _cell(row.get("shard")),
-            *(_cell((row.get("scraps") or {}).get(s)) for s in sorted(scraps)),
+            row.get("output_path") or "", cell_text(row.get("shard")),
+            *(cell_text((row.get("scraps") or {}).get(s)) for s in sorted(scraps)),
             row.get("error") or "",
         ])
     return header, cells
@@ -211,17 +203,6 @@ def collect(config: CollectConfig, summaries: Sequence[str], table_path: str,
         raise CollectError(_no_best_message(rows, config.objective))
     return metrics
 
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _write(path: str, text: str) -> None:
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
 
 
 def run_lightweight(config_json: str, summaries: Sequence[Any], table: Any, metrics: Any,

@@ -66,9 +66,9 @@ def plot_svg(points: Sequence[tuple[Any, float, int]], x_name: str, y_name: str,
     else:
         categories = []
         for x, _, _ in points:
-            if _text(x) not in categories:
-                categories.append(_text(x))
-        xs = [float(categories.index(_text(x))) for x, _, _ in points]
+            if cell_text(x) not in categories:
+                categories.append(cell_text(x))
+        xs = [float(categories.index(cell_text(x))) for x, _, _ in points]
     ys = [y for _, y, _ in points]
     if numeric_x:
         fx, x_low, x_high = _scale(min(xs), max(xs), _LEFT + 10, _W - _RIGHT - 10)
@@ -108,13 +108,14 @@ def plot_svg(points: Sequence[tuple[Any, float, int]], x_name: str, y_name: str,
         best = index == best_index
         out.append(f'<circle class="{"bestpoint" if best else "point"}" cx="{fx(x):.1f}" '
                    f'cy="{fy(y):.1f}" r="{6 if best else 4}"><title>run {index}: '
-                   f'{_e(x_name)}={_e(_text(x_value))}, {_e(y_name)}={_e(_label(y))}'
+                   f'{_e(x_name)}={_e(cell_text(x_value))}, {_e(y_name)}={_e(_label(y))}'
                    f'</title></circle>')
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """nbexec sweep's CSV rule: strings as they are, other values as JSON, missing empty."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -134,7 +135,7 @@ def render(title: str, columns: Sequence[str], table: Sequence[Sequence[str]],
              f"<h1>{_e(title)}</h1>"]
     parts += [f"<p>{_e(line)}</p>" for line in summary]
     if best is not None:
-        params = ", ".join(f"{k}={_text(v)}" for k, v in best["parameters"].items())
+        params = ", ".join(f"{k}={cell_text(v)}" for k, v in best["parameters"].items())
         parts.append(f"<p><strong>Best run: {_e(best['index'])}</strong> "
                      f"({_e(best['objective'])} = {_e(_label(best['value']))}, {_e(best['mode'])}"
                      f"imum){': ' + _e(params) if params else ''}</p>")
