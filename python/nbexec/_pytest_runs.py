@@ -31,9 +31,10 @@ class NotebookFailure(Exception):
     """A notebook item's failure: what went wrong, and the cell it happened in."""
 
     def __init__(self, headline: str, cell: Optional[int] = None, source: Optional[str] = None,
-                 traceback: tuple = (), output_path: Optional[str] = None):
+                 traceback: tuple = (), output_path: Optional[str] = None, details: str = ""):
         super().__init__(headline)
         self.headline = headline
+        self.details = details
         self.cell = cell
         self.source = source
         self.traceback = list(traceback)
@@ -53,6 +54,8 @@ class FailureRepr(TerminalRepr):
     def toterminal(self, tw) -> None:
         f = self.failure
         tw.line(f.headline, red=True, bold=True)
+        if f.details:
+            tw.line(f.details)
         if f.source is not None:
             tw.sep("-", f"cell {f.cell} source")
             for line in f.source.splitlines() or [""]:
@@ -97,15 +100,15 @@ class Outcome:
         if isinstance(error, nbexec.TimeoutError):
             cell, source = _stopped_cell(self.output_path, "timeout")
             limit = f" of {self.timeout:g} s" if self.timeout else ""
-            where = f"cell {cell} ran past the per-cell timeout{limit}" if cell is not None \
-                else str(error)
-            return NotebookFailure(f"{where} ({error})" if cell is not None else where,
-                                   cell, source, (), shown)
+            if cell is None:
+                return NotebookFailure(str(error), output_path=shown)
+            return NotebookFailure(f"cell {cell} ran past the per-cell timeout{limit}", cell,
+                                   source, (), shown)
         if isinstance(error, nbexec.KernelDiedError):
             cell, source = _stopped_cell(self.output_path, "kernel_died")
             where = f"the kernel died while cell {cell} ran" if cell is not None \
                 else "the kernel died"
-            return NotebookFailure(f"{where}: {error}", cell, source, (), shown)
+            return NotebookFailure(where, cell, source, (), shown, details=str(error))
         if error is not None:
             return NotebookFailure(f"{type(error).__name__}: {error}", output_path=shown)
         return self._unraised()
