@@ -2,8 +2,9 @@
 
 Registered through the ``pytest11`` entry point, so it is loaded by every pytest run in an
 environment where nbexec is installed. Without ``--nbexec`` it changes nothing: no collection,
-no kernel, and this module imports only pytest and the standard library (the engine is
-imported on first use, by nbexec._pytest_runs).
+no kernel; loading it costs the ``nbexec`` package's import (about 10 ms), since this module
+imports only pytest and the standard library, and the engine side (nbexec._pytest_runs) is
+imported on first use.
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ def test_verdicts_and_nbmakes_conventions(pytester):
     write_nb(folder, "slow.ipynb", ["import time\ntime.sleep(60)"],
              metadata={"execution": {"timeout": 1}})
     write_nb(folder, "dies.ipynb", ["import os\nos._exit(1)"])
+    write_nb(folder, "allowed.ipynb", ["raise ValueError('tolerated')", "ok = True"],
+             metadata={"execution": {"allow_errors": True}})
     write_nb(folder, "meta_params.ipynb", ["alpha = 0.0", "assert alpha == 0.25, alpha"],
              metadata={"nbexec": {"test": {"parameters": {"alpha": 0.25}}}},
              tags={0: ["parameters"]})
@@ -71,6 +73,7 @@ def test_verdicts_and_nbmakes_conventions(pytester):
              tags={0: ["parameters"]})
     result = run(pytester, "--nbexec")
     assert outcomes(result) == {
+        "allowed.ipynb::allowed.ipynb": "PASSED",
         "dies.ipynb::dies.ipynb": "FAILED",
         "fail.ipynb::fail.ipynb": "FAILED",
         "grid.ipynb::[alpha=0.1-seed=1]": "PASSED",
