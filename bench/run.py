@@ -23,6 +23,8 @@ Cases:
     (the runs' cells on one kernel that is already running, imports done)
   9 papermill with nbexec as its engine (--engine nbexec), trivial cells, vs papermill's
     default engine and `nbexec run`
+ 10 notebooks as tests: 20 small notebooks, `pytest --nbexec` (alone, -j 2, -n 2) vs
+    `pytest --nbmake` (alone, -n 2)
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ PEERS = REPO / "bench" / "peers.py"
 INSTANT_KERNEL = "nbexec-bench-instant"
 BENCH_PROGRAMS = ("nbexec_bench_instant_kernel", "nbexec_bench_raw_client", "nbexec_bench_rw",
                   "nbexec_bench_spawn")
+# The programs a case needs besides nbexec_bench_spawn, which measures every run; a run of
+# cases that need nothing else builds only that one small program, not the library.
+CASE_PROGRAMS = {2: ("nbexec_bench_raw_client",),
+                 3: ("nbexec_bench_instant_kernel", "nbexec_bench_raw_client"),
+                 4: ("nbexec_bench_rw",), 8: ("nbexec_bench_raw_client",)}
 
 # Sizes per case: the full run (the targets are stated for these) and the smoke run.
 FULL = {
@@ -70,6 +77,7 @@ FULL = {
     "once_from_cells": 1000,  # papermill runs once at this many cells and above
     "engine_cells": 1000,
     "sweep_grid": ((0.01, 0.1, 1.0, 10.0), tuple(range(8))),  # alpha x seed: 32 runs
+    "test_notebooks": 20,
 }
 QUICK = {
     "startup_repeat_factor": 3,
@@ -82,6 +90,7 @@ QUICK = {
     "once_from_cells": 1000,
     "engine_cells": 100,
     "sweep_grid": ((0.1, 1.0), tuple(range(4))),  # 8 runs
+    "test_notebooks": 6,
 }
 OUTPUT_BYTES_PER_CELL = 20_000
 
@@ -242,14 +251,15 @@ def tail(text: str, lines: int = 15) -> str:
 # ---- the bench programs --------------------------------------------------------------------
 
 
-def build_programs(lock: str) -> None:
+def build_programs(lock: str, cases: list[int]) -> None:
     """Configures and builds build/bench when a program is missing or older than a source."""
+    wanted = ["nbexec_bench_spawn"] + sorted({p for c in cases for p in CASE_PROGRAMS.get(c, ())})
     sources = [p for d in ("src", "include", "bench") for p in (REPO / d).rglob("*")
                if p.is_file() and p.suffix in (".cpp", ".hpp", ".txt")
                and "cli" not in p.relative_to(REPO).parts]
     sources.append(REPO / "CMakeLists.txt")
     newest = max(p.stat().st_mtime for p in sources)
-    programs = [BENCH_BIN / name for name in BENCH_PROGRAMS]
+    programs = [BENCH_BIN / name for name in wanted]
     if all(p.exists() and p.stat().st_mtime >= newest for p in programs):
         return
     flock = ["flock", lock] if lock and shutil.which("flock") else []
@@ -264,7 +274,7 @@ def build_programs(lock: str) -> None:
     subprocess.run(flock + configure, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         flock + ["cmake", "--build", str(BENCH_BUILD), "-j", str(os.cpu_count() or 2),
-                 "--target", *BENCH_PROGRAMS],
+                 "--target", *wanted],
         check=True,
     )
     for p in programs:  # ninja leaves an up-to-date program untouched
@@ -884,6 +894,41 @@ class Bench:
         self.speedup_target(9, f"{cells}: papermill / nbexec run", n, p, None)
         self.speedup_target(9, f"{cells}: papermill --engine nbexec / nbexec run", n, e, None)
 
+    def case10_pytest(self) -> None:
+        count = self.sizes["test_notebooks"]
+        print(f"case 10: {count} small notebooks as tests, pytest --nbexec vs --nbmake",
+              flush=True)
+        folder = self.work / "inputs" / "pytest"
+        for i in range(count):
+            write_nb(new_notebook(TEST_CELLS, tag_first="parameters"), folder / f"nb{i:02d}.ipynb")
+        from importlib.metadata import entry_points
+
+        # An install older than the plugin's pytest11 entry point loads it by name.
+        plugin = [] if any(ep.name == "nbexec" for ep in entry_points(group="pytest11")) \
+            else ["-p", "nbexec.pytest_plugin"]
+        pytest = [VENV_PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder]
+
+        def check(sample: Sample, run_dir: Path) -> dict:
+            if not re.search(rf"\b{count} passed\b", sample.stdout):
+                raise Failure(f"not {count} passed: {tail(sample.stdout, 3)}")
+            return {"per_run_s": sample.wall / count}
+
+        def runner(name: str, role: str, extra: list) -> Runner:
+            return Runner(name, role, lambda s, d: ([*pytest, *extra], check))
+
+        rows = self.measure(10, count, f"{count} notebooks", [
+            runner("nbexec", "nbexec", [*plugin, "--nbexec"]),
+            runner("nbexec -j 2", "info", [*plugin, "--nbexec", "-j", "2"]),
+            runner("nbexec -n 2", "info", [*plugin, "--nbexec", "-n", "2"]),
+            runner("nbmake", "peer", ["--nbmake"]),
+            runner("nbmake -n 2", "peer", ["--nbmake", "-n", "2"]),
+        ], self.args.repeat, warmup=not self.args.quick)
+        self.speedup_target(10, "nbmake / nbexec", rows["nbexec"], rows["nbmake"], 3)
+        self.speedup_target(10, "nbmake -n 2 / nbexec -n 2", rows["nbexec -n 2"],
+                            rows["nbmake -n 2"], 3)
+        self.speedup_target(10, "nbmake -n 2 / nbexec -j 2", rows["nbexec -j 2"],
+                            rows["nbmake -n 2"], 3)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def nbexec_supports(self, option: str) -> bool:
@@ -916,6 +961,17 @@ A, b = train.drop(columns="y").to_numpy(), train["y"].to_numpy()
 w = np.linalg.solve(A.T @ A + alpha * np.eye(features), A.T @ b)
 rmse = np.sqrt(np.mean((test["y"].to_numpy() - test.drop(columns="y").to_numpy() @ w) ** 2))""",
     'import nbexec; nbexec.record("rmse", float(rmse)); print(rmse)',
+]
+
+
+# Case 10's notebook: small, as the notebooks a CI checks often are: a parameters cell, a
+# little work, an assertion.
+TEST_CELLS = [
+    "n = 1000",
+    "import math, json",
+    "total = sum(math.sqrt(i) for i in range(n))\nprint(f'total {total:.3f}')",
+    "data = json.dumps({'n': n, 'total': total})\ndata",
+    "assert total > 0",
 ]
 
 
@@ -1009,6 +1065,7 @@ CASE_TITLES = {
     7: "notebooks run concurrently",
     8: "a sweep: many runs of one numpy/pandas notebook",
     9: "papermill with nbexec as its engine, trivial cells",
+    10: "notebooks as tests: pytest --nbexec vs pytest --nbmake",
 }
 
 
@@ -1111,6 +1168,7 @@ def versions(nbexec: str) -> dict:
     out = {}
     # boto3 and the other cloud SDKs matter: papermill imports the ones installed at start-up.
     for pkg in ("papermill", "nbclient", "nbformat", "ipykernel", "jupyter_client", "pyzmq",
+                "pytest", "pytest-xdist", "nbmake",
                 "boto3", "azure-storage-blob", "gcsfs", "pyarrow"):
         try:
             out[pkg] = version(pkg)
@@ -1129,7 +1187,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: small sizes, 1 repetition, no warm-up (about 3 minutes)")
-    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8,9",
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8,9,10",
                         help="comma-separated case numbers")
     parser.add_argument("--repeat", type=int, help="runs per runner and size (default 5; 1 with"
                         " --quick); papermill runs once at 1,000 cells (not in case 9)")
@@ -1149,11 +1207,11 @@ def main() -> int:
         args.repeat = 1 if args.quick else 5
     cases = sorted({int(c) for c in args.cases.split(",") if c.strip()})
     if unknown := [c for c in cases if c not in CASE_TITLES]:
-        parser.error(f"unknown cases {unknown}; there are 1 to 9")
+        parser.error(f"unknown cases {unknown}; there are 1 to 10")
     if Path(sys.prefix).resolve() != VENV.resolve() and VENV_PY.exists():
         os.execv(VENV_PY, [str(VENV_PY), __file__, *sys.argv[1:]])  # papermill & co. live there
 
-    build_programs(args.build_lock)
+    build_programs(args.build_lock, cases)
     bench = Bench(args, QUICK if args.quick else FULL)
     started = time.time()
     print(f"nbexec: {bench.nbexec}; work folder {bench.work}"
@@ -1168,7 +1226,8 @@ def main() -> int:
             getattr(bench, {1: "case1_startup", 2: "case2_end_to_end", 3: "case3_overhead",
                             4: "case4_read_write", 5: "case5_many_lines",
                             6: "case6_bytes_written", 7: "case7_concurrent",
-                            8: "case8_sweep", 9: "case9_papermill_engine"}[case])()
+                            8: "case8_sweep", 9: "case9_papermill_engine",
+                            10: "case10_pytest"}[case])()
     finally:
         meta["duration_s"] = time.time() - started
         meta["machine"]["load_average_at_end"] = os.getloadavg()

@@ -34,6 +34,9 @@ def test_wheel_holds_the_package_the_stubs_and_the_cli(wheel):
     points = next(n for n in names if re.fullmatch(r"nbexec-[^/]+\.dist-info/entry_points\.txt", n))
     text = zipfile.ZipFile(wheel).read(points).decode()
     assert "[papermill.engine]\nnbexec = nbexec.papermill_engine:NBExecEngine" in text
+    # pytest finds the notebook-test plugin the same way (docs/testing.md).
+    assert "[pytest11]\nnbexec = nbexec.pytest_plugin" in text
+    assert "nbexec/pytest_plugin.py" in names and "nbexec/_pytest_runs.py" in names
     assert any(re.fullmatch(r"nbexec/_core\.cpython-.*\.so", n) for n in names)
     assert any(re.fullmatch(r"nbexec-[^/]+\.data/scripts/nbexec", n) for n in names)
     # The wheel is the Python component only: no C++ SDK (headers, static library, CMake files).
