@@ -155,10 +155,15 @@ def test_sigterm_is_passed_on_and_the_notebook_saved(tmp_path):
     try:
         assert process.stdout.readline().strip() == "working"
         process.send_signal(signal.SIGTERM)   # Kubernetes stopping the pod
-        process.wait(timeout=30)
+        # communicate, not wait: a step whose stderr pipe filled up would look hung.
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the step still ran 30 s after SIGTERM; its stderr:\n{stderr}")
     finally:
         process.kill()
-    assert process.returncode == 128 + signal.SIGTERM
+    assert process.returncode == 128 + signal.SIGTERM, stderr
     cells = nbformat.read(paths["executed_notebook"], as_version=4).cells
     assert cells[-1].metadata.nbexec.stop_reason == "interrupted"
 

@@ -117,12 +117,17 @@ def _run_nbexec(command: list[str]) -> tuple[int, Optional[dict[str, Any]]]:
     """Runs the CLI; returns its exit code and its run_end event."""
     sys.stdout.flush()
     sys.stderr.flush()
-    process = subprocess.Popen(command, stdout=None, stderr=subprocess.PIPE, text=True,
-                               encoding="utf-8", errors="replace", bufsize=1)
+    # The handlers go in before the child starts, so a pod stopped while nbexec starts is
+    # not lost: a signal that comes first is passed on as soon as there is a child.
+    child: list[subprocess.Popen] = []
+    pending: list[int] = []
 
     def forward(signum, _frame):
+        if not child:
+            pending.append(signum)
+            return
         try:
-            process.send_signal(signum)
+            child[0].send_signal(signum)
         except ProcessLookupError:
             pass
 
@@ -132,6 +137,20 @@ def _run_nbexec(command: list[str]) -> tuple[int, Optional[dict[str, Any]]]:
             previous[signum] = signal.signal(signum, forward)
         except ValueError:  # not the main thread: the signals stay where they were
             pass
+    if pending:  # stopped before anything ran: nothing to start
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        return 128 + pending[0], None
+    try:
+        process = subprocess.Popen(command, stdout=None, stderr=subprocess.PIPE, text=True,
+                                   encoding="utf-8", errors="replace", bufsize=1)
+    except BaseException:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        raise
+    child.append(process)
+    for signum in pending:
+        process.send_signal(signum)
     run_end = None
     try:
         assert process.stderr is not None
@@ -147,6 +166,8 @@ def _run_nbexec(command: list[str]) -> tuple[int, Optional[dict[str, Any]]]:
             if text:
                 _say(text)
         code = process.wait()
+        if code < 0:  # killed by a signal that came before nbexec could handle it
+            code = 128 - code
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
