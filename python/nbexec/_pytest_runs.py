@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
@@ -229,6 +230,19 @@ class Runs:
                                                preload=self.config.getoption("nbexec_preload")
                                                or ())
             return self._pool
+
+    def warm_up(self, items: list) -> None:
+        """Starts kernels for the most common (kernelspec, folder) of the items, in the
+        background. A failure here is left for the runs to report."""
+        wanted = Counter((item.kernel_name, str(item.path.parent)) for item in items
+                         if item.kernel_name)
+        if not wanted:
+            return
+        (name, cwd), _ = wanted.most_common(1)[0]
+        try:
+            self.pool().warm_up(name, cwd)
+        except (nbexec.Error, ValueError):
+            pass
 
     def _output_path(self, name: str) -> str:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from typing import IO, Any, Optional, Union
@@ -79,6 +80,18 @@ class KernelPool:
         """End every kernel and template and wait for them to exit. Idempotent; a run started
         afterwards raises KernelError."""
         self._pool.shutdown()
+
+    def warm_up(self, kernel_name: Optional[str] = None, cwd: Optional[PathLike] = None) -> None:
+        """Start kernels for runs of ``kernel_name`` (default: the pool's) in ``cwd`` now, in
+        the background, up to the free slots, so that the first run finds one ready (and the
+        template already started). Returns at once. Runs on another kernelspec or folder
+        still work: they start their own kernel. Raises KernelNotFoundError for an unknown
+        kernelspec and ValueError without a kernel name."""
+        name = kernel_name or self.kernel_name
+        if not name:
+            raise ValueError("warm_up needs a kernel name (the pool has none)")
+        self._pool.warm_up(name, os.fspath(cwd) if cwd is not None else None,
+                           env_prefix=sys.prefix)
 
     def stats(self) -> dict[str, Any]:
         """What the pool has done so far: ``started`` (kernels started), ``forked`` (of them,

@@ -96,6 +96,18 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     return None
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the pool's template and first kernels now, before the first notebook's turn: in
+    an xdist worker the controller first gathers every worker's collection, so the worker
+    would otherwise sit idle and then pay the template's start on its first notebook."""
+    config = session.config
+    if not config.getoption("nbexec") or config.option.collectonly:
+        return
+    items = [item for item in session.items if isinstance(item, NotebookItem)]
+    if items:
+        _runs(config).warm_up(items)
+
+
 class NotebookFile(pytest.File):
     """A notebook: one item, or one per entry of its grid."""
 
@@ -127,6 +139,10 @@ class NotebookItem(pytest.Item):
         self.timeout = timeout if isinstance(timeout, (int, float)) and timeout > 0 else \
             self.config.getoption("nbexec_timeout")
         self.allow_errors = bool(isinstance(execution, dict) and execution.get("allow_errors"))
+        spec = (notebook.get("metadata") or {}).get("kernelspec") or {}
+        name = spec.get("name") if isinstance(spec, dict) else None
+        self.kernel_name: Optional[str] = self.config.getoption("nbexec_kernel") or \
+            (name if isinstance(name, str) and name else None)
 
     def runtest(self) -> None:
         outcome = _runs(self.config).outcome(self)

@@ -118,3 +118,27 @@ def test_bad_arguments_are_refused_before_anything_starts():
         nbexec.KernelPool(size=0)
     with pytest.raises(TypeError):
         nbexec.KernelPool(preload=[1])
+
+
+def test_warm_up_starts_kernels_before_the_first_run(write_notebook, tmp_path, runtime_dir):
+    src = write_notebook(CELLS, parameters_cell=PARAMETERS)
+    with nbexec.KernelPool("python3", size=2) as pool:
+        pool.warm_up(cwd=tmp_path)
+        end = time.monotonic() + 30
+        while pool.stats()["started"] < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+        assert pool.stats()["started"] == 2  # both slots, before any run asked
+        pool.execute_notebook(src, tmp_path / "out.ipynb", parameters={"alpha": 1},
+                              progress_bar=False, cwd=tmp_path)
+        stats = pool.stats()
+        # Another folder is another kernel: the warm one gives its slot up, the run still runs.
+        other = tmp_path / "elsewhere"
+        other.mkdir()
+        pool.execute_notebook(src, tmp_path / "out2.ipynb", progress_bar=False, cwd=other)
+    assert stats["warm_hits"] == 1
+    assert stream_text(code_cells(read_valid(tmp_path / "out2.ipynb"))[-1]) == "value=0:none\n"
+    with nbexec.KernelPool() as pool:
+        with pytest.raises(ValueError, match="kernel name"):
+            pool.warm_up()
+        with pytest.raises(nbexec.KernelNotFoundError):
+            pool.warm_up("no-such-kernel")

@@ -245,3 +245,38 @@ def test_without_the_flag_nothing_is_collected(pytester):
     result = run(pytester, "--collect-only")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     assert "fail.ipynb" not in result.stdout.str()
+
+
+def test_kernels_start_before_the_first_notebook(pytester):
+    """Warmed at the end of collection: every run, the first included, finds its kernel
+    started (without the warm-up the first run starts its own: one warm hit fewer)."""
+    pytest.importorskip("xdist")
+    for index in range(4):
+        write_nb(pytester.path, f"nb{index}.ipynb", [f"x = {index}"])
+    pytester.makeconftest("""
+        import json, os
+        from nbexec.pytest_plugin import _RUNS_KEY
+
+        ran = []
+
+        def pytest_runtest_call(item):
+            ran.append(item.nodeid)
+
+        def pytest_sessionfinish(session):
+            runs = session.config.stash.get(_RUNS_KEY, None)
+            if runs is None or runs._pool is None:
+                return
+            name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            with open(f"stats-{name}.json", "w") as out:
+                json.dump({"warm_hits": runs._pool.stats()["warm_hits"], "ran": len(ran)}, out)
+    """)
+    run(pytester, "--nbexec").assert_outcomes(passed=4)
+    data = json.loads((pytester.path / "stats-main.json").read_text())
+    assert data == {"warm_hits": 4, "ran": 4}
+    run(pytester, "--nbexec", "-n", "2").assert_outcomes(passed=4)
+    ran = 0
+    for path in pytester.path.glob("stats-gw*.json"):
+        data = json.loads(path.read_text())
+        assert data["warm_hits"] == data["ran"], (path.name, data)
+        ran += data["ran"]
+    assert ran == 4
