@@ -59,6 +59,11 @@ class KernelPool {
   // Starts kernels for runs like this one before they are asked for, up to the free slots:
   // a sweep calls it once before its first run. take() does the same for the next run.
   void warm_up(const kernel::KernelSpec& spec, const kernel::LaunchOptions& launch);
+  // The same for runs of the kernelspec named `kernel_name` (looked up as a run looks it up,
+  // with options.env_prefix) in `cwd`, on the pool's transport: a front that has no spec yet
+  // (the pytest plugin, before its first notebook). Throws KernelNotFoundError.
+  void warm_up(const std::string& kernel_name, const std::optional<std::filesystem::path>& cwd,
+               std::chrono::milliseconds start_timeout = std::chrono::milliseconds(60000));
 
   // At most `takes` more kernels will be taken (a sweep knows how many runs are left): the
   // pool starts none ahead of need beyond that. Unlimited until called.

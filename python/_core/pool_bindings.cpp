@@ -6,14 +6,13 @@
 #include "released_call.hpp"
 
 #include <nbexec/error.hpp>
-#include <nbexec/kernel/kernelspec.hpp>
 #include <nbexec/kernel_pool.hpp>
-#include <nbexec/run.hpp>
 
 #include <pybind11/stl.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,21 +103,15 @@ std::shared_ptr<KernelPool> make_pool(std::size_t size, bool fork, std::vector<s
   return std::shared_ptr<KernelPool>(new KernelPool(std::move(options)), PoolDeleter{sink});
 }
 
-// Starts kernels for runs of `kernel_name` in `cwd` before the first run asks: what a run would
-// take, resolved as a run resolves it (RunOptions' transport, the same kernelspec search).
+// Starts kernels for runs of `kernel_name` in `cwd` before the first run asks.
 void warm_up(KernelPool& pool, const std::string& kernel_name, std::optional<std::string> cwd,
-             std::optional<std::string> env_prefix, double start_timeout) {
+             double start_timeout) {
   if (!(start_timeout > 0)) throw py::value_error("start_timeout must be > 0");
+  std::optional<std::filesystem::path> folder;
+  if (cwd) folder = *cwd;
   py::gil_scoped_release unlocked;
-  kernel::SearchOptions search;
-  if (env_prefix) search.env_prefix = *env_prefix;
-  const kernel::KernelSpec spec =
-      kernel::find_kernelspec(kernel_name, kernel::kernelspec_search_path(search));
-  kernel::LaunchOptions launch;
-  if (cwd) launch.cwd = *cwd;
-  launch.transport = RunOptions{}.transport;
-  launch.start_timeout = std::chrono::milliseconds(static_cast<long long>(start_timeout * 1000));
-  pool.warm_up(spec, launch);
+  pool.warm_up(kernel_name, folder,
+               std::chrono::milliseconds(static_cast<long long>(start_timeout * 1000)));
 }
 
 py::dict stats_dict(const KernelPool& pool) {
@@ -158,9 +151,9 @@ void bind_pool(py::module_& m) {
           "Stop every warm kernel and template and wait for kernels being shut down; "
           "idempotent. A run started afterwards raises KernelError.")
       .def("warm_up", &warm_up, py::arg("kernel_name"), py::arg("cwd") = py::none(),
-           py::arg("env_prefix") = py::none(), py::arg("start_timeout") = 60.0,
+           py::arg("start_timeout") = 60.0,
            "Start kernels for runs of kernel_name in cwd now, in the background (up to the "
-           "free slots), as runs with the default transport would take them. Raises "
+           "free slots), on the pool's transport. Raises "
            "KernelNotFoundError for an unknown kernelspec.")
       .def("stats", &stats_dict,
            "{'started', 'forked', 'warm_hits', 'fork_fallback', 'template_pids'}: kernels "

@@ -90,8 +90,7 @@ class KernelPool:
         name = kernel_name or self.kernel_name
         if not name:
             raise ValueError("warm_up needs a kernel name (the pool has none)")
-        self._pool.warm_up(name, os.fspath(cwd) if cwd is not None else None,
-                           env_prefix=sys.prefix)
+        self._pool.warm_up(name, os.fspath(cwd) if cwd is not None else None)
 
     def stats(self) -> dict[str, Any]:
         """What the pool has done so far: ``started`` (kernels started), ``forked`` (of them,

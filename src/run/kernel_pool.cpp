@@ -261,6 +261,20 @@ void KernelPool::warm_up(const kernel::KernelSpec& spec, const kernel::LaunchOpt
   impl_->refill_locked();
 }
 
+void KernelPool::warm_up(const std::string& kernel_name,
+                         const std::optional<std::filesystem::path>& cwd,
+                         std::chrono::milliseconds start_timeout) {
+  kernel::SearchOptions search;
+  search.env_prefix = impl_->options.env_prefix;
+  const kernel::KernelSpec spec =
+      kernel::find_kernelspec(kernel_name, kernel::kernelspec_search_path(search));
+  kernel::LaunchOptions launch;
+  launch.cwd = cwd;
+  launch.transport = impl_->options.transport;
+  launch.start_timeout = start_timeout;
+  warm_up(spec, launch);
+}
+
 void KernelPool::limit_ahead(std::size_t takes) {
   std::lock_guard lock(impl_->mutex);
   impl_->takes_left = takes;
