@@ -41,10 +41,34 @@ def normalise(value):
     return value
 
 
+def streams_in_order(outputs: list) -> list:
+    """ipykernel flushes stdout and stderr on timers of their own, so which of the two comes
+    first when a cell writes both is up to timing (a loaded machine flips it): within a run of
+    stream outputs, each stream's text is joined and the streams are sorted by name."""
+    result, run = [], {}
+
+    def flush():
+        for name in sorted(run):
+            result.append({"name": name, "output_type": "stream", "text": run[name]})
+        run.clear()
+
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            text = output.get("text", "")
+            run[output.get("name")] = run.get(output.get("name"), "") + \
+                ("".join(text) if isinstance(text, list) else text)
+            continue
+        flush()
+        result.append(output)
+    flush()
+    return result
+
+
 def cells_of(path: Path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     return [json.dumps({"execution_count": c.get("execution_count"),
-                        "outputs": normalise(c.get("outputs", []))}, sort_keys=True, indent=1)
+                        "outputs": normalise(streams_in_order(c.get("outputs", [])))},
+                       sort_keys=True, indent=1)
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 
