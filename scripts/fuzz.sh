@@ -6,6 +6,9 @@
 #
 #   FUZZ_SECONDS=60 bash scripts/fuzz.sh            # every target
 #   FUZZ_TARGETS="wire inspect" bash scripts/fuzz.sh
+# FUZZ_BUILD=build/asan uses the fuzzers of the sanitizer build (scripts/sanitize.sh, preset
+# `asan`: the same clang, ASan + UBSan and coverage instrumentation, libstdc++ assertions on)
+# instead of configuring build/fuzz: CI builds the instrumented library once for both.
 # Other knobs: FUZZ_JOBS (build parallelism), FUZZ_WORK (scratch folder, default a new
 # build/fuzz/run-*), NBEXEC_BUILD_LOCK (a file to flock around the build on a shared machine),
 # FUZZ_SEED and FUZZ_RUNS (libFuzzer's -seed and -runs: with both set a run draws the same
@@ -17,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
 targets="${FUZZ_TARGETS:-notebook wire connection_file parameters inspect}"
-build=build/fuzz
+build="${FUZZ_BUILD:-build/fuzz}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 lock=()
 if [ -n "${NBEXEC_BUILD_LOCK:-}" ]; then lock=(flock "$NBEXEC_BUILD_LOCK"); fi
@@ -25,10 +28,15 @@ if [ -n "${NBEXEC_BUILD_LOCK:-}" ]; then lock=(flock "$NBEXEC_BUILD_LOCK"); fi
 # Only the library and the fuzzers: no CLI, tests, bindings or install rules. -O1 with line
 # tables only is libFuzzer's usual choice: it compiles about twice as fast as -O2 -g, keeps
 # stack traces readable, and leaves assert() on (no NDEBUG).
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
-  -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" \
-  -DNBEXEC_BUILD_FUZZ=ON -DNBEXEC_BUILD_TESTS=OFF -DNBEXEC_BUILD_CLI=OFF \
-  -DNBEXEC_BUILD_PYTHON=OFF -DNBEXEC_BUILD_BENCH=OFF -DNBEXEC_INSTALL=OFF >/dev/null
+if [ -n "${FUZZ_BUILD:-}" ]; then
+  grep -q '^NBEXEC_BUILD_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null ||
+    { echo "fuzz: $build is not a configured build with NBEXEC_BUILD_FUZZ=ON" >&2; exit 2; }
+else
+  CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
+    -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" \
+    -DNBEXEC_BUILD_FUZZ=ON -DNBEXEC_BUILD_TESTS=OFF -DNBEXEC_BUILD_CLI=OFF \
+    -DNBEXEC_BUILD_PYTHON=OFF -DNBEXEC_BUILD_BENCH=OFF -DNBEXEC_INSTALL=OFF >/dev/null
+fi
 "${lock[@]}" cmake --build "$build" -j "$jobs" --target nbexec_fuzzers
 
 work="${FUZZ_WORK:-$(mktemp -d "$PWD/$build/run-XXXXXX")}"

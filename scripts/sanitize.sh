@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ASan + UBSan run (docs/sanitizers.md): builds the library, the CLI, the Catch2 tests and the
-# fuzz-corpus replays with clang under AddressSanitizer (with LeakSanitizer) and
+# libFuzzer targets with clang under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer in build/asan, runs ctest on them, then runs the end-to-end pytest
 # files that drive the sanitized CLI (NBEXEC_CLI=build/asan/nbexec) on real ipykernels and on
 # the pyzmq fake kernel. Any sanitizer report, from a test binary or from any CLI process a
@@ -26,8 +26,12 @@
 # the hostile cases' address-space cap, peak RSS and wall time, which test_hostile_inputs.py
 # drops itself under NBEXEC_SANITIZED=1 (set here); the other timing asserts (a run stopped
 # within 3 to 30 s of a signal or timeout) hold with room to spare. ctest runs everything
-# nbexec_tests and the fuzz replays hold (find_package_consumer needs NBEXEC_INSTALL: not
-# built). Figures and the reasoning: docs/sanitizers.md.
+# nbexec_tests holds (find_package_consumer needs NBEXEC_INSTALL: not built). The library is
+# also instrumented for libFuzzer's coverage (preset `asan`: NBEXEC_BUILD_FUZZ=ON), so the
+# fuzzers are built here and `FUZZ_BUILD=build/asan scripts/fuzz.sh` runs them without a
+# second build; they replay every seed and kept crash before they mutate, so the corpus
+# replays of the normal build's ctest are not repeated here. Figures and the reasoning:
+# docs/sanitizers.md.
 #
 # Needs: clang (14 here), the .venv of scripts/install-deps.sh with nbexec installed into it
 # (scripts/build.sh; the tests import nbexec for its version and parameter checks).
@@ -84,7 +88,7 @@ DESELECT=()
 # The build's flags live in the `asan` configure preset of CMakePresets.json (one place:
 # `cmake --preset asan` gives a newcomer this same build), and this is why they are what they
 # are. The library and the CLI at -O1 as the sanitizers' manuals advise (cmake/sanitize.cmake);
-# the Catch2 tests and the fuzz replays at -O0, which halves their build (figures in
+# the Catch2 tests and the fuzz harnesses at -O0, which halves their build (figures in
 # docs/sanitizers.md). Line tables are all a report needs and build faster than full -g.
 # Debug keeps assert() on.
 # float-divide-by-zero is UB in C++ but outside -fsanitize=undefined (IEEE gives inf); nbexec
@@ -142,7 +146,7 @@ started=$SECONDS
 phase configure
 "${lock[@]}" cmake --preset asan >/dev/null
 
-# `all` here is the library, the CLI, nbexec_tests and the fuzz-corpus replays: no extension,
+# `all` here is the library, the CLI, nbexec_tests and the fuzzers: no extension,
 # no bench, no install.
 phase build
 "${lock[@]}" cmake --build "$build" -j"$jobs"

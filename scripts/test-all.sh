@@ -8,6 +8,8 @@
 # (fuzz/README.md): from a fixed seed, for at most FUZZ_RUNS inputs (default 150000) or
 # FUZZ_SECONDS (default 120), so that CI walks close to the sequence a developer ran before
 # committing instead of exploring new ground where a finding can no longer be looked at.
+# The fuzzers are those of the sanitizer build (FUZZ_BUILD=build/asan): its library carries
+# the coverage instrumentation too, so the instrumented objects are compiled once.
 # Exploration is `bash scripts/fuzz.sh` without a seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +21,4 @@ bash scripts/ctest.sh build/python --output-on-failure -j2
 .venv/bin/python -m pytest -q tests/python
 bash scripts/sanitize.sh
 FUZZ_SECONDS="${FUZZ_SECONDS:-120}" FUZZ_RUNS="${FUZZ_RUNS:-150000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
-  bash scripts/fuzz.sh
+  FUZZ_BUILD=build/asan bash scripts/fuzz.sh
