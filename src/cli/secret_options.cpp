@@ -25,7 +25,11 @@ void add_secret_options(CLI::App* command, SecretArgs& args) {
                    "ENVVAR: the kernel gets it as a string; the notebook shows a placeholder "
                    "and every output, stream file, log line and event has it masked. Refused "
                    "over tcp unless --allow-insecure-secrets (docs/security.md). Repeatable")
-      ->type_name("NAME=ENVVAR");
+      ->type_name("NAME=ENVVAR")
+      // One value per --secret, so `--secret a=B IN OUT` leaves IN and OUT positional.
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   command
       ->add_option("-s,--secret-value", args.on_command,
                    "Secret parameter NAME VALUE given on the command line (interactive use: "

@@ -128,7 +128,8 @@ TEST_CASE("a prepare-only run writes the placeholder, never the value", "[secret
   cell["metadata"]["tags"].push_back("parameters");
   json cells = json::array();
   cells.push_back(cell);
-  json metadata = {{"kernelspec", {{"name", "python3"}, {"language", "python"}}}};
+  json metadata = {
+      {"kernelspec", {{"name", "python3"}, {"language", "python"}, {"display_name", "Python 3"}}}};
   nbexec_test::write_file(
       dir / "in.ipynb",
       json{{"cells", cells}, {"metadata", metadata}, {"nbformat", 4}, {"nbformat_minor", 5}}

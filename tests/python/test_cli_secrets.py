@@ -96,6 +96,15 @@ def test_secret_value_on_the_command_line_with_s(run_cli, secret_notebook, tmp_p
     assert f"sha {expected}" in code_cells(nb)[2].outputs[0].text
 
 
+def test_secret_before_the_positionals_takes_one_value(run_cli, secret_notebook, tmp_path):
+    out = tmp_path / "out.ipynb"
+    env = {**os.environ, "MY_TOKEN": SECRET}
+    proc = run_cli("run", "--secret", "token=MY_TOKEN", "--transport", "ipc", secret_notebook,
+                   out, "--allow-errors", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert _leaks(out.read_bytes()) == []
+
+
 def test_unset_environment_variable_is_exit_2_and_nothing_written(run_cli, secret_notebook,
                                                                   tmp_path):
     out = tmp_path / "out.ipynb"
