@@ -30,10 +30,11 @@ fi
 # Jupyter parts the tests use as kernel and oracles, and what the optional features are tested
 # with: kfp (nbexec.kfp), fsspec with s3fs and moto's local S3 server (remote paths), scrapbook
 # (scraps), tqdm (the progress bar), dockerfile-parse (docker/Dockerfile's structure, checked
-# without a Docker engine), pytest-xdist (the pytest plugin's -n) and nbmake (its benchmark peer).
+# without a Docker engine), pytest-xdist (the pytest plugin's -n) and nbmake (its benchmark peer),
+# kfp-kubernetes (Kubernetes Secrets as a step's environment; pinned: it pins its kfp).
 .venv/bin/python -m pip install -q \
   "scikit-build-core>=0.10" "pybind11>=2.10" \
   pytest ipykernel nbformat nbclient papermill PyYAML tqdm \
   "kfp>=2.15" "fsspec>=2023" s3fs "moto[server]" scrapbook "dockerfile-parse==2.0.1" \
-  "pytest-xdist>=3" "nbmake>=1.5"
+  "pytest-xdist>=3" "nbmake>=1.5" "kfp-kubernetes==2.17.3"
 echo "install-deps: done (.venv ready)"

@@ -17,6 +17,7 @@ enum class Remedy {
   execution_timeout,      // allow cells longer, or interrupt and go on
   relax_parameter_check,  // let parameters the notebook does not declare or expect through
   working_directory,      // give a working directory that exists
+  insecure_secrets,       // secrets over a wire in clear: use ipc, or accept the risk
 };
 
 // Root of every error nbexec throws. The message is meant for a user: it names the file,

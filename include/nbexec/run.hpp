@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,15 @@ struct RunOptions {
   bool report_mode = false;  // hide the source of every code cell (metadata.jupyter)
   ParameterCheck parameter_check = ParameterCheck::strict;
   bool prepare_only = false;  // parameterize and write, do not execute
+  // --- Secrets (issue 20; secrets.hpp) ---------------------------------------------------
+  // Parameters whose values reach the kernel and nothing else: the injected cell and
+  // metadata.papermill.parameters show secret_placeholder, and every output, stream, log
+  // line, event and error message has the value (and its repr, JSON and HTML forms) replaced
+  // by secret_mask before anything reads it. Names must not repeat a parameter's.
+  std::map<std::string, std::string> secrets;
+  // Send secrets even when wire_is_private says the kernel's sockets are not private.
+  bool allow_insecure_secrets = false;
+  // --- end of secrets ----------------------------------------------------------------------
   // Prefix of the Python environment the caller runs in (kernelspec search).
   std::optional<std::filesystem::path> env_prefix;
   // Where the kernel comes from: none starts one for this run (and stops it at the end); a

@@ -55,6 +55,8 @@ class RunOptions:
     request_save_on_cell_execute: bool
     autosave_cell_every: float
     transport: str
+    secrets: dict[str, str]
+    allow_insecure_secrets: bool
     allow_errors: bool
     report_mode: bool
     parameter_check: ParameterCheck

@@ -185,6 +185,9 @@ def execute_notebook(
     strict_parameters: Optional[bool] = None,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
+    # --- secrets (issue 20) ---
+    secrets: Optional[Mapping[str, str]] = None,
+    allow_insecure_secrets: bool = False,
     **engine_kwargs: Any,
 ):
     """Parameterize and execute a notebook, papermill-style, and save the result.
@@ -238,6 +241,16 @@ def execute_notebook(
         allow_unknown_parameters: when strict, an unknown name is a warning and only a value
             of the wrong type raises.
         check_parameters: False checks no types at all (unknown names are still logged).
+        secrets: NAME -> value (strings): parameters the kernel gets as string literals and
+            nothing else sees. The injected cell and ``metadata.papermill.parameters`` show
+            ``"<secret>"``; every output, ``stdout_file``/``stderr_file`` text, log line and
+            the ExecutionError has the value (and its repr, JSON and HTML forms) replaced by
+            ``********``. Empty values, values shorter than 4 characters and names also in
+            ``parameters`` raise UsageError. Best effort: a value the cell transforms
+            (base64, slices, upper case) is not masked (docs/security.md).
+        allow_insecure_secrets: send secrets although the kernel's sockets are tcp without
+            encryption (otherwise UsageError, nothing written): any process that can capture
+            the loopback could read them.
 
     Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
@@ -269,6 +282,7 @@ def execute_notebook(
     if autosave_cell_every < 0:
         raise ValueError("autosave_cell_every must be >= 0")
     deadline = _deadline_seconds(deadline)
+    secrets = _secrets(secrets)
 
     stage: Optional[Staging] = None
     streams: Optional[_StreamFiles] = None
@@ -311,7 +325,8 @@ def execute_notebook(
                                request_save_on_cell_execute=request_save_on_cell_execute,
                                autosave_cell_every=autosave_cell_every,
                                interrupt_on_timeout=interrupt_on_timeout,
-                               deadline=deadline, kernels=kernels)
+                               deadline=deadline, kernels=kernels, secrets=secrets,
+                               allow_insecure_secrets=allow_insecure_secrets)
         try:
             result = _core.run(options, log=_log,
                                output=on_output if (log_output or streams) else None,
@@ -370,7 +385,9 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
                  kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
                  report_mode, prepare_only, parameter_check, request_save_on_cell_execute,
                  autosave_cell_every, interrupt_on_timeout, deadline=None,
-                 kernels: Optional["_core.KernelPool"] = None) -> "_core.RunOptions":
+                 kernels: Optional["_core.KernelPool"] = None,
+                 secrets: Optional[dict[str, str]] = None,
+                 allow_insecure_secrets: bool = False) -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -391,7 +408,23 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.interrupt_on_timeout = interrupt_on_timeout
     options.deadline = deadline
     options.kernels = kernels
+    options.secrets = secrets or {}
+    options.allow_insecure_secrets = bool(allow_insecure_secrets)
     return options
+
+
+def _secrets(secrets: Any) -> dict[str, str]:
+    """The secrets keyword checked before anything is read or written: names and values are
+    strings (a value is never converted: str() of an object is not what the caller meant)."""
+    if secrets is None:
+        return {}
+    if not isinstance(secrets, Mapping):
+        raise TypeError("secrets must be a dict of NAME -> value (strings)")
+    for name, value in secrets.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"secrets takes strings; {name!r} maps to a "
+                            f"{type(value).__name__}")
+    return dict(secrets)
 
 
 def _deadline_seconds(deadline: Any) -> Optional[float]:

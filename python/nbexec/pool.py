@@ -125,6 +125,9 @@ class KernelPool:
         strict_parameters: Optional[bool] = None,
         allow_unknown_parameters: bool = False,
         check_parameters: bool = True,
+        # --- secrets (issue 20) ---
+        secrets: Optional[Mapping[str, str]] = None,
+        allow_insecure_secrets: bool = False,
         **engine_kwargs: Any,
     ):
         """:func:`nbexec.execute_notebook` on a fresh kernel from this pool.
@@ -145,4 +148,5 @@ class KernelPool:
             allow_errors=allow_errors, interrupt_on_timeout=interrupt_on_timeout,
             deadline=deadline, strict_parameters=strict_parameters,
             allow_unknown_parameters=allow_unknown_parameters,
-            check_parameters=check_parameters, **engine_kwargs)
+            check_parameters=check_parameters, secrets=secrets,
+            allow_insecure_secrets=allow_insecure_secrets, **engine_kwargs)

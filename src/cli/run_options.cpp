@@ -155,6 +155,7 @@ void add_run_options(CLI::App* command, const std::shared_ptr<RunArgs>& args, Ru
                    "Kernel sockets: tcp (127.0.0.1, default) or ipc (Unix socket files in "
                    "the runtime directory)")
       ->check(CLI::IsMember({"tcp", "ipc"}));
+  add_secret_options(command, args->secrets);
   if (run) add_output_routing_options(command, *args);
   command->add_flag("--allow-errors", args->allow_errors,
                     run ? "Keep executing after a cell raises (exit 0)"
@@ -213,6 +214,9 @@ RunOptions run_options(const RunArgs& args, params::Parameters parameters) {
   options.request_save_on_cell_execute = args.request_save_on_cell_execute;
   options.autosave_cell_every = std::chrono::seconds(args.autosave_cell_every);
   options.transport = args.transport;
+  // --- secrets (issue 20) ---
+  options.secrets = read_secrets(args.secrets);
+  options.allow_insecure_secrets = args.secrets.allow_insecure;
   options.allow_errors = args.allow_errors;
   options.report_mode = args.report_mode;
   options.prepare_only = args.prepare_only;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "parameter_options.hpp"
+#include "secret_options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nbexec/run.hpp>
@@ -45,6 +46,8 @@ struct RunArgs {
   std::string log_level = "INFO";
   std::string log_format = "text";
   bool progress_bar = true;  // --no-progress-bar turns the (TTY-only) bar off
+  // --- secrets (issue 20): --secret, -s, --allow-insecure-secrets ---
+  SecretArgs secrets;
 };
 
 // Registers the options after the positionals and the parameter options, in the order

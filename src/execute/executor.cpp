@@ -183,8 +183,9 @@ class CellRun {
         }
         continue;
       }
-      const auto& message = incoming->message;
+      auto& message = incoming->message;
       if (!answers(message, msg_id, session_)) continue;  // stale or foreign messages
+      if (options_.filter_content) options_.filter_content(message.content);
       if (incoming->channel == protocol::Channel::shell) {
         if (message.msg_type() != "execute_reply") continue;
         reply = message.content;
@@ -321,7 +322,9 @@ ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnectio
     CellRun cell_run(nb, kernel, builder, options, index);
     json reply;
     try {
-      reply = cell_run.run(notebook::cell_source(cells[index]), !allows_errors);
+      const std::string source = notebook::cell_source(cells[index]);
+      reply = cell_run.run(options.kernel_source ? options.kernel_source(index, source) : source,
+                           !allows_errors);
     } catch (const Error& error) {
       result.interrupted_cell = index;
       const bool died = dynamic_cast<const KernelDiedError*>(&error) != nullptr;

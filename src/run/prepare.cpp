@@ -3,6 +3,7 @@
 #include "core/json_fields.hpp"
 #include "run/papermill_metadata.hpp"
 #include "run/run_reporter.hpp"
+#include "run/secret_injection.hpp"
 
 #include <nbexec/error.hpp>
 #include <nbexec/notebook/read.hpp>
@@ -11,6 +12,7 @@
 #include <nbexec/params/inject/inject.hpp>
 #include <nbexec/params/inspect/inspect.hpp>
 #include <nbexec/params/path/path_template.hpp>
+#include <nbexec/secrets.hpp>
 
 #include <algorithm>
 
@@ -98,7 +100,9 @@ std::string resolve_kernel_name(const RunOptions& options, const notebook::Noteb
 
 void check_supplied_parameters(const RunOptions& options, const notebook::Notebook& nb,
                                const Prepared& prepared, const RunReporter& reporter) {
-  if (options.parameters.empty()) return;
+  // Secrets are checked by name, with their placeholder: no message can quote a value.
+  const params::Parameters supplied = parameters_with_placeholders(options);
+  if (supplied.empty()) return;
   const ParameterCheck check = options.parameter_check;
   params::NotebookParameters declared;
   try {
@@ -107,12 +111,12 @@ void check_supplied_parameters(const RunOptions& options, const notebook::Notebo
     reporter.log(LogLevel::warning,
                  std::string("parameters not checked against the notebook: ") + error.what());
     // papermill finds no parameters there either, and calls each one unknown.
-    if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, {}, reporter);
+    if (papermill_wording(check)) log_papermill_unknown_names(supplied, {}, reporter);
     return;
   }
-  if (papermill_wording(check)) log_papermill_unknown_names(options.parameters, declared, reporter);
+  if (papermill_wording(check)) log_papermill_unknown_names(supplied, declared, reporter);
   std::string errors;
-  for (const auto& problem : params::check_parameters(options.parameters, declared)) {
+  for (const auto& problem : params::check_parameters(supplied, declared)) {
     const bool unknown = problem.kind == params::ParameterProblem::Kind::unknown_name;
     if (unknown && papermill_wording(check)) continue;  // said above, in papermill's words
     if (check == ParameterCheck::off) continue;         // no type check
@@ -145,6 +149,7 @@ notebook::Notebook load_input_notebook(const std::filesystem::path& input_path) 
 
 Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
                           const RunReporter& reporter) {
+  check_secrets(options);  // before anything is read or written
   Prepared prepared;
   const params::BuiltinParameters builtins = params::make_builtin_parameters();
   prepared.input_path = params::parameterize_path(options.input_path.string(), options.parameters,
@@ -163,9 +168,12 @@ Prepared prepare_notebook(const RunOptions& options, notebook::Notebook& nb,
   prepared.language = options.language.empty() ? nb.language() : options.language;
 
   check_supplied_parameters(options, nb, prepared, reporter);
-  if (!options.parameters.empty()) {
-    auto injected = params::inject_parameters(nb, options.parameters, prepared.kernel_name,
-                                              prepared.language, options.report_mode);
+  const params::Parameters written = parameters_with_placeholders(options);
+  if (!written.empty()) {
+    auto injected = params::inject_parameters(nb, written, prepared.kernel_name, prepared.language,
+                                              options.report_mode, injected_comment(options));
+    prepare_secret_source(options, nb, injected.cell_index, prepared.kernel_name, prepared.language,
+                          prepared);
     if (injected.placement == params::InjectPlacement::at_top_no_parameters) {
       // papermill's words, so logs read the same whichever tool ran the notebook.
       reporter.log(LogLevel::warning,

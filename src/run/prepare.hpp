@@ -13,6 +13,10 @@ struct Prepared {
   std::filesystem::path output_path;  // after filling in {parameters}
   std::string kernel_name;            // the override, else the notebook's
   std::string language;               // the override, else the notebook's
+  // With secrets: the injected cell's source as written (placeholders) and as the kernel
+  // gets it (values); both empty without secrets.
+  std::string secret_cell_source;
+  std::string secret_kernel_source;
 };
 
 class RunReporter;

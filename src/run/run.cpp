@@ -68,7 +68,8 @@ class Runner {
                        seconds_text(*options_.deadline));
     }
     notebook::Notebook& nb = result_.notebook;
-    const run_detail::Prepared prepared = run_detail::prepare_notebook(options_, nb, reporter_);
+    prepared_ = run_detail::prepare_notebook(options_, nb, reporter_);
+    const run_detail::Prepared& prepared = prepared_;
     result_.input_path = prepared.input_path;
     result_.output_path = prepared.output_path;
     reporter_.run_start(prepared.input_path, prepared.output_path, prepared.kernel_name,
@@ -129,8 +130,10 @@ class Runner {
     const std::string reason = kernel_->death_reason();
     std::string tail = kernel_->stderr_tail();
     if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
-    return KernelDiedError(std::string(error.what()) + ": " + reason +
-                           (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
+    // The kernel's last words may quote a secret it held.
+    return KernelDiedError(
+        reporter_.mask().apply(std::string(error.what()) + ": " + reason +
+                               (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail)));
   }
 
   // Saves what there is after a failure that ends the run (the kernel is stopped first).
@@ -227,6 +230,7 @@ class Runner {
       on_cell_end(nb, index, outcome);
     };
     exec.on_tick = [this, &nb](std::size_t) { saver_->tick(nb); };
+    add_secret_hooks(exec);
 
     auto executed = execute::execute_notebook(nb, kernel_->connection(), exec);
     result_.failure = executed.failure;
@@ -265,6 +269,18 @@ class Runner {
     }
   }
 
+  // With secrets, the injected cell goes to the kernel with their values (the notebook keeps
+  // the placeholders), and whatever the kernel sends back is masked before anyone reads it.
+  void add_secret_hooks(execute::ExecuteOptions& exec) const {
+    if (options_.secrets.empty()) return;
+    exec.kernel_source = [this](std::size_t, const std::string& source) {
+      return !prepared_.secret_cell_source.empty() && source == prepared_.secret_cell_source
+                 ? prepared_.secret_kernel_source
+                 : source;
+    };
+    exec.filter_content = [this](json& content) { reporter_.mask().apply(content); };
+  }
+
   // papermill's notebook_complete and raise_for_execution_errors, then the final save.
   void finish_notebook() {
     notebook::Notebook& nb = result_.notebook;
@@ -278,6 +294,7 @@ class Runner {
   const RunOptions& options_;
   RunResult& result_;
   run_detail::RunReporter& reporter_;
+  run_detail::Prepared prepared_;
   std::optional<run_detail::ProgressiveSaver> saver_;
   std::unique_ptr<kernel::Kernel> kernel_;
   run_detail::wall_clock::time_point started_{};

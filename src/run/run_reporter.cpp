@@ -53,16 +53,18 @@ std::string output_text(const json& output) {
 
 }  // namespace
 
-RunReporter::RunReporter(const RunOptions& options) : options_(options) {}
+RunReporter::RunReporter(const RunOptions& options) : options_(options), mask_(options.secrets) {}
 
 void RunReporter::emit(const char* kind, const RunEvent& fields) const {
   if (!options_.on_event) return;
   RunEvent event = {{"event", kind}, {"time", utc_now_iso()}};
   event.update(fields);
+  mask_.apply(event);
   options_.on_event(event);
 }
 
-void RunReporter::log(LogLevel level, const std::string& message) const {
+void RunReporter::log(LogLevel level, const std::string& line) const {
+  const std::string message = mask_.empty() ? line : mask_.apply(line);
   if (options_.log) options_.log(level, message);
   if (level == LogLevel::warning || level == LogLevel::error) {
     emit("warning", {{"message", message}});

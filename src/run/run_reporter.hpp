@@ -4,6 +4,8 @@
 #include <nbexec/run.hpp>
 #include <nbexec/run_events.hpp>
 
+#include "run/secret_mask.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -34,10 +36,15 @@ class RunReporter {
 
   std::size_t code_cells() const { return code_cells_; }
 
+  // The run's secrets as masked in every log line and event; the runner applies it to what
+  // the kernel sends too.
+  const SecretMask& mask() const { return mask_; }
+
  private:
   void emit(const char* kind, const RunEvent& fields) const;
 
   const RunOptions& options_;
+  SecretMask mask_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::size_t code_cells_ = 0;  // cells that will be sent to the kernel
   std::size_t cells_started_ = 0;

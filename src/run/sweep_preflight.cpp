@@ -5,6 +5,7 @@
 
 #include <nbexec/error.hpp>
 #include <nbexec/params/path/path_template.hpp>
+#include <nbexec/secrets.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -97,6 +98,7 @@ SweepPreflight preflight_sweep(const SweepOptions& options) {
     RunOptions run_options = quiet;
     run_options.parameters = run.parameters;
     run_options.output_path = run.output_path;
+    check_secrets(run_options);  // a grid name may be a secret's too
     Prepared prepared;
     prepared.output_path = run.output_path;
     try {

@@ -55,6 +55,14 @@ struct ExecuteOptions {
       on_cell_end;
   // Called about every 200 ms while a cell runs (autosave during long cells).
   std::function<void(std::size_t cell_index)> on_tick;
+
+  // --- Secrets (the run layer's hooks; the executor knows nothing of secrets) ---
+  // The code sent to the kernel for a cell, given its source; unset sends the source. Lets
+  // the injected cell hold placeholders while the kernel gets the values.
+  std::function<std::string(std::size_t cell_index, const std::string& source)> kernel_source;
+  // Rewrites the content of every reply and IOPub message of a cell before anything reads it
+  // (outputs, on_output, the failure's evalue and traceback): secret masking.
+  std::function<void(nlohmann::json& content)> filter_content;
 };
 
 struct ExecuteResult {

@@ -25,6 +25,7 @@ from kfp.dsl.container_component_class import ContainerComponent
 from kfp.dsl.python_component import PythonComponent
 
 from nbexec.kfp import codegen, embed, interface, local_mode, validation
+from nbexec.kfp import secrets as secrets_module
 from nbexec.kfp.interface import Interface
 from nbexec.kfp.step import StepConfig
 
@@ -39,9 +40,12 @@ class NotebookComponent(ContainerComponent):
     see :mod:`nbexec.kfp.validation`.
     """
 
-    def __init__(self, container: ContainerComponent, iface: Interface, make_lightweight):
+    def __init__(self, container: ContainerComponent, iface: Interface, make_lightweight,
+                 secrets: Optional[Mapping[str, str]] = None):
         super().__init__(container.component_spec, container.pipeline_func)
         self.interface = iface
+        #: Secret parameter -> the environment variable the step reads it from.
+        self.secrets: dict[str, str] = dict(secrets or {})
         self._make_lightweight = make_lightweight
         self._lightweight: Optional[NotebookPythonComponent] = None
 
@@ -61,6 +65,12 @@ class NotebookComponent(ContainerComponent):
             local_mode.check_local(self.interface, kwargs)
             return base_component.BaseComponent.__call__(self.lightweight, **kwargs)
         return super().__call__(**kwargs)
+
+    def use_kubernetes_secret(self, task: Any, secret_name: str, keys: Mapping[str, str]):
+        """Fills secret parameters of this op's ``task`` from Kubernetes Secret
+        ``secret_name``: ``keys`` maps a secret parameter to its key in the Secret
+        (kfp-kubernetes' ``use_secret_as_env``). Returns the task."""
+        return secrets_module.use_kubernetes_secret(task, self.secrets, secret_name, keys)
 
 
 class NotebookPythonComponent(PythonComponent):
@@ -179,6 +189,8 @@ def notebook_component(
     command: Sequence[str] = DEFAULT_COMMAND,
     packages_to_install: Sequence[str] = (),
     install_kfp_package: bool = False,
+    # --- secrets (issue 20) ---
+    secrets: Optional[Mapping[str, str]] = None,
 ) -> NotebookComponent:
     """A KFP v2 component that runs the notebook with ``nbexec run`` in ``image``.
 
@@ -199,6 +211,12 @@ def notebook_component(
     ``nbexec run`` strict. ``strict_parameters=False`` opts out of both: KFP's own type checks
     remain, and the step logs what nbexec would have refused as warnings.
 
+    ``secrets={"token": "API_TOKEN"}`` makes ``token`` a secret parameter: not an input of
+    the op, its value read in the pod from environment variable ``API_TOKEN`` (``nbexec run
+    --secret token=API_TOKEN``, over ipc), given to the kernel only and masked in the
+    executed notebook and the logs. Fill the variable from a Kubernetes Secret with
+    ``op.use_kubernetes_secret(task, "secret-name", {"token": "key"})``.
+
     See docs/kfp.md.
     """
     iface = interface.read_interface(
@@ -207,6 +225,14 @@ def notebook_component(
         parameter_types=parameter_types, artifact_inputs=artifact_inputs,
         artifact_outputs=artifact_outputs, metrics=metrics, html=html, on_failure=on_failure)
     iface.strict_parameters = strict_parameters
+    secret_envs = secrets_module.check_secrets(secrets)
+    if strict_parameters:
+        for secret in secret_envs:
+            if iface.parameter(secret) is None:
+                raise ValueError(f"secret {secret!r} is not a parameter of the notebook's "
+                                 "parameters cell (strict_parameters=False lets it through)")
+    # A secret is not an input: its value never passes through the pipeline.
+    iface.parameters = [p for p in iface.parameters if p.name not in secret_envs]
     config = StepConfig(
         notebook_name=iface.notebook_name,
         notebook=None if notebook_in_image else embed.pack(iface.notebook_text),
@@ -217,7 +243,8 @@ def notebook_component(
         scraps=dict(iface.scraps), metrics=metrics, html=html, on_failure=on_failure,
         run_options=run_options(kernel_name, language, cwd, execution_timeout, start_timeout,
                                 interrupt_on_timeout, allow_errors, report_mode, nbexec_options,
-                                strict_parameters),
+                                strict_parameters)
+        + secrets_module.secret_run_options(secret_envs, nbexec_options),
     )
     names = codegen.argument_names(iface)
 
@@ -247,4 +274,4 @@ def notebook_component(
         component.interface = iface
         return component
 
-    return NotebookComponent(container, iface, make_lightweight)
+    return NotebookComponent(container, iface, make_lightweight, secret_envs)

@@ -38,12 +38,12 @@ std::string language_for(const notebook::Notebook& nb, std::string_view override
 
 InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& parameters,
                                std::string_view kernel_name, std::string_view language,
-                               bool report_mode) {
+                               bool report_mode, std::string_view comment) {
   const std::string kernel = kernel_name_for(nb, kernel_name);
   const std::string lang = language_for(nb, language);
   // Rendered before anything changes, so a parameter that cannot be expressed leaves the
   // notebook untouched.
-  const std::string source = render_parameters_source(parameters, kernel, lang);
+  const std::string source = render_parameters_source(parameters, kernel, lang, comment);
 
   const auto cells_it = nb.document().find("cells");
   if (cells_it == nb.document().end() || !cells_it->is_array()) {

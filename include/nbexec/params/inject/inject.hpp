@@ -21,9 +21,9 @@ struct InjectResult {
 
 // papermill's parameterize_notebook: renders the parameters for the kernel/language, makes a
 // code cell tagged "injected-parameters" (source hidden in report mode) and places it; records
-// the parameters in metadata.papermill.parameters.
+// the parameters in metadata.papermill.parameters. `comment` heads the cell ("# Parameters").
 InjectResult inject_parameters(notebook::Notebook& nb, const Parameters& parameters,
                                std::string_view kernel_name, std::string_view language,
-                               bool report_mode = false);
+                               bool report_mode = false, std::string_view comment = "Parameters");
 
 }  // namespace nbexec::params

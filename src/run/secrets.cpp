@@ -1,0 +1,41 @@
+#include <nbexec/error.hpp>
+#include <nbexec/run.hpp>
+#include <nbexec/secrets.hpp>
+
+namespace nbexec {
+
+bool wire_is_private(std::string_view transport, bool encrypted) {
+  return encrypted || transport == "ipc";
+}
+
+void check_secrets(const RunOptions& options) {
+  for (const auto& [name, value] : options.secrets) {
+    if (name.empty()) throw UsageError("a secret needs a name");
+    if (value.empty()) {
+      throw UsageError("secret '" + name +
+                       "' is empty: an empty value cannot be masked and is refused");
+    }
+    if (value.size() < secret_min_length) {
+      throw UsageError("secret '" + name + "' is shorter than " +
+                       std::to_string(secret_min_length) +
+                       " bytes: masking it would blank unrelated text in every output, so it "
+                       "is refused");
+    }
+    if (options.parameters.is_object() && options.parameters.contains(name)) {
+      throw UsageError("'" + name + "' is given both as a parameter and as a secret");
+    }
+  }
+  // Today no run encrypts its messages; CurveZMQ sets this when it comes.
+  const bool encrypted = false;
+  // prepare_only sends nothing to a kernel.
+  if (!options.secrets.empty() && !options.prepare_only && !options.allow_insecure_secrets &&
+      !wire_is_private(options.transport, encrypted)) {
+    throw UsageError(
+        "secrets are refused over the '" + options.transport +
+            "' transport without encryption: the value would cross the loopback in clear, "
+            "readable by any process or pod sidecar that can capture it",
+        Remedy::insecure_secrets);
+  }
+}
+
+}  // namespace nbexec
