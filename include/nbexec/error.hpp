@@ -17,6 +17,7 @@ enum class Remedy {
   execution_timeout,      // allow cells longer, or interrupt and go on
   relax_parameter_check,  // let parameters the notebook does not declare or expect through
   working_directory,      // give a working directory that exists
+  transport_encryption,   // relax the transport encryption policy, or declare curve support
 };
 
 // Root of every error nbexec throws. The message is meant for a user: it names the file,

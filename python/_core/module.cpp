@@ -84,6 +84,8 @@ std::string keyword_hint(nbexec::Remedy remedy) {
       return " (strict_parameters=False makes this a warning, as in papermill)";
     case nbexec::Remedy::working_directory:
       return " (cwd=)";
+    case nbexec::Remedy::transport_encryption:
+      return " (encryption=\"auto\" or \"off\" runs it without CurveZMQ)";
   }
   return "";
 }

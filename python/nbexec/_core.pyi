@@ -26,7 +26,8 @@ class KernelPool:
         preload: Sequence[str] = [],
         start_timeout: float = 60.0,
         env_prefix: Optional[str] = None,
-        transport: str = "tcp",
+        transport: str = "auto",
+        encryption: str = "auto",
         log: Optional[Callable[[str, str], Any]] = None,
     ) -> None: ...
     def shutdown(self) -> None: ...
@@ -53,6 +54,7 @@ class RunOptions:
     request_save_on_cell_execute: bool
     autosave_cell_every: float
     transport: str
+    encryption: str
     allow_errors: bool
     report_mode: bool
     parameter_check: ParameterCheck

@@ -35,6 +35,8 @@ std::string flag_hint(Remedy remedy) {
       return " (--no-strict-parameters makes this a warning, as in papermill)";
     case Remedy::working_directory:
       return " (--cwd)";
+    case Remedy::transport_encryption:
+      return " (--encryption auto or off runs it without CurveZMQ)";
   }
   return "";
 }

@@ -102,17 +102,21 @@ class Runner {
                          Remedy::working_directory);
       }
     }
+    kernel::LaunchOptions launch;
+    launch.transport = options_.transport;
+    launch.encryption = options_.encryption;
+    // A kernel the encryption policy refuses is refused before anything is written.
+    kernel::check_transport_options(spec, launch);
     started_ = run_detail::wall_clock::now();
     run_detail::papermill_notebook_start(nb, started_);
     saver_->save(nb, "start");
     start_saved_ = true;
 
-    kernel::LaunchOptions launch;
     launch.cwd = options_.cwd;
     launch.start_timeout = options_.start_timeout;
-    launch.transport = options_.transport;
     launch.cancel = options_.cancel;
     launch.log = [this](const std::string& line) { reporter_.log(LogLevel::debug, line); };
+    launch.warn = [this](const std::string& line) { reporter_.log(LogLevel::warning, line); };
     start_kernel(spec, launch);
     reporter_.log(LogLevel::info,
                   "Kernel " + spec.name + " started (pid " + std::to_string(kernel_->pid()) + ")");
