@@ -185,6 +185,10 @@ def execute_notebook(
     strict_parameters: Optional[bool] = None,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
+    # --- Transport and encryption (docs/security.md, "Transport") ---
+    transport: Optional[str] = None,
+    encryption: Optional[str] = None,
+    # --- end of transport and encryption ---
     **engine_kwargs: Any,
 ):
     """Parameterize and execute a notebook, papermill-style, and save the result.
@@ -238,6 +242,12 @@ def execute_notebook(
         allow_unknown_parameters: when strict, an unknown name is a warning and only a value
             of the wrong type raises.
         check_parameters: False checks no types at all (unknown names are still logged).
+        transport: the kernel's sockets: ``"auto"`` (None, the default: ipc, Unix sockets in
+            a private 0700 folder, or tcp on 127.0.0.1 with a warning for a kernel that cannot
+            use ipc), ``"ipc"`` (no fallback) or ``"tcp"``.
+        encryption: CurveZMQ on every kernel channel: ``"auto"`` (None, the default: when the
+            kernelspec declares ``"curve"`` in ``metadata.supported_encryption``),
+            ``"required"`` (a kernel without the declaration raises KernelError) or ``"off"``.
 
     Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
@@ -269,6 +279,7 @@ def execute_notebook(
     if autosave_cell_every < 0:
         raise ValueError("autosave_cell_every must be >= 0")
     deadline = _deadline_seconds(deadline)
+    transport, encryption = _transport_choice(transport, encryption)
 
     stage: Optional[Staging] = None
     streams: Optional[_StreamFiles] = None
@@ -311,7 +322,8 @@ def execute_notebook(
                                request_save_on_cell_execute=request_save_on_cell_execute,
                                autosave_cell_every=autosave_cell_every,
                                interrupt_on_timeout=interrupt_on_timeout,
-                               deadline=deadline, kernels=kernels)
+                               deadline=deadline, kernels=kernels, transport=transport,
+                               encryption=encryption)
         try:
             result = _core.run(options, log=_log,
                                output=on_output if (log_output or streams) else None,
@@ -370,7 +382,8 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
                  kernel_name, language, cwd, start_timeout, execution_timeout, allow_errors,
                  report_mode, prepare_only, parameter_check, request_save_on_cell_execute,
                  autosave_cell_every, interrupt_on_timeout, deadline=None,
-                 kernels: Optional["_core.KernelPool"] = None) -> "_core.RunOptions":
+                 kernels: Optional["_core.KernelPool"] = None, transport: str = "auto",
+                 encryption: str = "auto") -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -391,7 +404,28 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.interrupt_on_timeout = interrupt_on_timeout
     options.deadline = deadline
     options.kernels = kernels
+    options.transport = transport
+    options.encryption = encryption
     return options
+
+
+# --- Transport and encryption ---
+_TRANSPORTS = ("auto", "ipc", "tcp")
+_ENCRYPTIONS = ("off", "auto", "required")
+
+
+def _transport_choice(transport: Optional[str], encryption: Optional[str]) -> tuple[str, str]:
+    """The transport and encryption keywords checked before anything is read or written
+    (None: "auto")."""
+    transport = "auto" if transport is None else transport
+    encryption = "auto" if encryption is None else encryption
+    if transport not in _TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(_TRANSPORTS)}, not {transport!r}")
+    if encryption not in _ENCRYPTIONS:
+        raise ValueError(f"encryption must be one of {', '.join(_ENCRYPTIONS)}, "
+                         f"not {encryption!r}")
+    return transport, encryption
+# --- end of transport and encryption ---
 
 
 def _deadline_seconds(deadline: Any) -> Optional[float]:
