@@ -526,12 +526,24 @@ class Bench:
         print("case 2: end to end on ipykernel, trivial cells", flush=True)
         once_from = self.sizes["once_from_cells"]
         largest = None
+        by_size = {}
+        # The transports side by side in the same rounds (the machine is shared and noisy, so
+        # only ratios within one run mean much): "nbexec" is the default (ipc, and CurveZMQ
+        # because ipykernel's kernelspec declares it); the rows below pin each choice.
+        transports = {
+            "nbexec ipc": ["--transport", "ipc", "--encryption", "off"],
+            "nbexec tcp": ["--transport", "tcp", "--encryption", "off"],
+            "nbexec tcp+curve": ["--transport", "tcp", "--encryption", "required"],
+        }
         for cells in self.sizes["e2e_cells"]:
             nb = trivial_notebook(self.work / "inputs" / f"trivial-{cells}.ipynb", cells)
             check = self.check_executed(cells)
             runners = [
                 Runner("nbexec", "nbexec", lambda s, d, nb=nb, c=check: (
                     [self.nbexec, "run", nb, d / "out.ipynb"], c)),
+                *[Runner(name, "info", lambda s, d, nb=nb, c=check, extra=extra: (
+                    [self.nbexec, "run", nb, d / "out.ipynb", *extra], c))
+                  for name, extra in transports.items()],
                 Runner("papermill", "peer", lambda s, d, nb=nb, c=check: (
                     [self.papermill, nb, d / "out.ipynb", "--no-progress-bar"], c),
                     times=lambda s: 1 if s >= once_from else self.args.repeat),
@@ -546,12 +558,43 @@ class Bench:
             ]
             largest = self.measure(2, cells, f"{cells} cells", runners, self.args.repeat,
                                    warmup=not self.args.quick and cells == self.sizes["e2e_cells"][0])
+            by_size[cells] = largest
+        self.transport_targets(by_size)
         if largest:
             n, f = largest["nbexec"], largest["floor"]
             ratio = n.median() / f.median() if n.samples and f.samples else float("nan")
             self.targets.append(Target(2, f"{n.size}: nbexec within 5% of the floor", "<= 1.05",
                                        fmt_ratio(ratio), ratio <= 1.05 if ratio == ratio else None))
             self.speedup_target(2, f"{n.size}: papermill / nbexec", n, largest["papermill"], 40)
+
+    def transport_targets(self, by_size: dict) -> None:
+        """Case 2's transport rows as ratios to tcp: the start (the smallest notebook's run,
+        which the kernel start dominates) and the time per cell (the slope between the smallest
+        and the largest notebook)."""
+        sizes = sorted(by_size)
+        if len(sizes) < 2:
+            return
+        small, large = sizes[0], sizes[-1]
+
+        def slope(name):
+            a, b = by_size[small][name], by_size[large][name]
+            return (b.median() - a.median()) / (large - small) if a.samples and b.samples else None
+
+        tcp_start = by_size[small]["nbexec tcp"]
+        tcp_slope = slope("nbexec tcp")
+        for name in ("nbexec", "nbexec ipc", "nbexec tcp+curve"):
+            row = by_size[small][name]
+            if row.samples and tcp_start.samples:
+                self.targets.append(Target(
+                    2, f"{small} cells (start): {name} / nbexec tcp", "-",
+                    f"{fmt_ratio(row.median() / tcp_start.median())} ({row.median():.3f} vs "
+                    f"{tcp_start.median():.3f} s)", None))
+            mine = slope(name)
+            if mine is not None and tcp_slope:
+                self.targets.append(Target(
+                    2, f"per cell ({small}..{large}): {name} / nbexec tcp", "-",
+                    f"{fmt_ratio(mine / tcp_slope)} ({mine * 1e6:.0f} vs {tcp_slope * 1e6:.0f} "
+                    "us/cell)", None))
 
     def case3_overhead(self) -> None:
         print("case 3: executor overhead per cell, instant-reply kernel", flush=True)

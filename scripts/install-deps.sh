@@ -2,7 +2,8 @@
 # Installs what nbexec needs on Debian 12: the C++ toolchain and libraries from apt (clang and
 # its sanitizer/libFuzzer runtimes for scripts/sanitize.sh and scripts/fuzz.sh, clang-format and
 # clang-tidy for scripts/check-format.sh and scripts/tidy.sh, md4c for the HTML page's markdown,
-# headless chromium for its browser test), and a project
+# headless chromium for its browser test, tcpdump for the loopback capture of
+# test_transport_security.py), and a project
 # virtual environment (.venv) with the Python build and test tools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   chromium \
   clang-format clang-tidy \
   clang libclang-rt-14-dev \
+  tcpdump \
   >/dev/null
 
 PYTHON="${PYTHON:-python3}"

@@ -18,6 +18,7 @@ enum class Remedy {
   relax_parameter_check,  // let parameters the notebook does not declare or expect through
   working_directory,      // give a working directory that exists
   insecure_secrets,       // secrets over a wire in clear: use ipc, or accept the risk
+  transport_encryption,   // relax the transport encryption policy, or declare curve support
 };
 
 // Root of every error nbexec throws. The message is meant for a user: it names the file,

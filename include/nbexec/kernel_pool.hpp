@@ -29,7 +29,10 @@ struct KernelPoolOptions {
   // Modules the template imports before it forks ("numpy", "pandas"); opt-in, because a module
   // imported once is shared state every run starts from (docs/sweeps.md).
   std::vector<std::string> preload;
-  std::string transport = "tcp";
+  // --- Transport and encryption: the defaults of the pool's runs (kernel::LaunchOptions) ---
+  std::string transport = "auto";   // "auto", "ipc" or "tcp"
+  std::string encryption = "auto";  // "off", "auto" or "required"
+  // --- end of transport and encryption ---
   std::chrono::milliseconds start_timeout{60000};  // kernel starts and the template's
   // Prefix of the Python environment the caller runs in (kernelspec search).
   std::optional<std::filesystem::path> env_prefix;

@@ -61,7 +61,6 @@ struct RunOptions {
   bool request_save_on_cell_execute = true;
   // Save at least this often while there is news, also during a long cell; zero disables.
   std::chrono::milliseconds autosave_cell_every{30000};
-  std::string transport = "tcp";  // kernel sockets: "tcp" on 127.0.0.1, or "ipc" (files)
   bool allow_errors = false;
   bool report_mode = false;  // hide the source of every code cell (metadata.jupyter)
   ParameterCheck parameter_check = ParameterCheck::strict;
@@ -77,6 +76,14 @@ struct RunOptions {
   // --- end of secrets ----------------------------------------------------------------------
   // Prefix of the Python environment the caller runs in (kernelspec search).
   std::optional<std::filesystem::path> env_prefix;
+  // --- Transport and encryption (docs/security.md, "Transport"; kernel::LaunchOptions) ---
+  // Kernel sockets: "auto" (ipc, tcp on 127.0.0.1 for a kernel that cannot use ipc), "ipc",
+  // or "tcp".
+  std::string transport = "auto";
+  // CurveZMQ on every channel: "off", "auto" (when the kernelspec declares "curve" in
+  // metadata.supported_encryption), "required" (a kernel without it is refused: KernelError).
+  std::string encryption = "auto";
+  // --- end of transport and encryption ---
   // Where the kernel comes from: none starts one for this run (and stops it at the end); a
   // pool hands out a fresh kernel, perhaps started ahead of need, and takes it back for
   // shutdown in the background while the run saves (kernel_pool.hpp).

@@ -20,14 +20,21 @@ inline constexpr std::size_t secret_min_length = 4;
 
 // Whether what crosses the kernel's sockets is out of reach of other processes: ipc sockets
 // are files in a private runtime directory; tcp on the loopback is readable by anything that
-// can capture it (another user's sniffer, a pod's sidecar) unless the messages are encrypted.
-// The one place that decides whether secrets may be sent (`encrypted`: CurveZMQ, when the run
-// has it).
+// can capture it (another user's sniffer, a pod's sidecar) unless the messages are encrypted
+// (CurveZMQ). The one place that decides whether secrets may be sent.
 bool wire_is_private(std::string_view transport, bool encrypted);
 
 // Refuses (UsageError, before anything is read or written) secrets that are empty, shorter
-// than secret_min_length, named like a parameter as well, or bound for a wire that is not
-// private unless allow_insecure_secrets says so.
+// than secret_min_length, named like a parameter as well, or bound for a wire that can only
+// be clear (transport "tcp" with encryption "off") unless allow_insecure_secrets says so.
+// Whether any other run's wire is private is known once its kernel has started (an "auto"
+// transport may fall back to tcp, "auto" encryption depends on the kernelspec):
+// check_secret_wire decides then.
 void check_secrets(const RunOptions& options);
+
+// After the kernel started and before anything is sent to it: refuses (UsageError) a run with
+// secrets whose kernel ended up on a wire that is not private (wire_is_private of the
+// kernel's actual transport and encryption), unless allow_insecure_secrets says so.
+void check_secret_wire(const RunOptions& options, std::string_view transport, bool encrypted);
 
 }  // namespace nbexec

@@ -86,6 +86,8 @@ std::string keyword_hint(nbexec::Remedy remedy) {
       return " (cwd=)";
     case nbexec::Remedy::insecure_secrets:
       return " (allow_insecure_secrets=True accepts the risk)";
+    case nbexec::Remedy::transport_encryption:
+      return " (encryption=\"auto\" or \"off\" runs it without CurveZMQ)";
   }
   return "";
 }

@@ -85,7 +85,8 @@ struct PoolDeleter {
 
 std::shared_ptr<KernelPool> make_pool(std::size_t size, bool fork, std::vector<std::string> preload,
                                       double start_timeout, std::optional<std::string> env_prefix,
-                                      std::string transport, py::object log) {
+                                      std::string transport, std::string encryption,
+                                      py::object log) {
   if (!(start_timeout > 0)) throw py::value_error("start_timeout must be > 0");
   KernelPoolOptions options;
   options.size = size;
@@ -94,6 +95,7 @@ std::shared_ptr<KernelPool> make_pool(std::size_t size, bool fork, std::vector<s
   options.start_timeout = std::chrono::milliseconds(static_cast<long long>(start_timeout * 1000));
   if (env_prefix) options.env_prefix = *env_prefix;
   options.transport = std::move(transport);
+  options.encryption = std::move(encryption);
   auto sink = std::make_shared<LogSink>();
   if (!log.is_none()) {
     sink->fn = std::move(log);
@@ -138,8 +140,8 @@ void bind_pool(py::module_& m) {
       "alive at once, ipykernel kernels forked from a template that imported `preload`.")
       .def(py::init(&make_pool), py::arg("size") = 2, py::arg("fork") = true,
            py::arg("preload") = std::vector<std::string>{}, py::arg("start_timeout") = 60.0,
-           py::arg("env_prefix") = py::none(), py::arg("transport") = "tcp",
-           py::arg("log") = py::none(),
+           py::arg("env_prefix") = py::none(), py::arg("transport") = "auto",
+           py::arg("encryption") = "auto", py::arg("log") = py::none(),
            "log(level_name, line) is called from the pool's threads (with the GIL) until the "
            "pool is gone.")
       .def(

@@ -147,12 +147,18 @@ void bind_options(py::module_& m) {
             o.autosave_cell_every = seconds_to_ms(s, "autosave_cell_every");
           },
           "seconds; 0 disables")
-      .def_readwrite("transport", &RunOptions::transport)
       // --- secrets (issue 20) ---
       .def_readwrite("secrets", &RunOptions::secrets,
                      "NAME -> value: parameters the kernel gets and nothing else sees")
       .def_readwrite("allow_insecure_secrets", &RunOptions::allow_insecure_secrets,
                      "send secrets over a wire that is not private (tcp without encryption)")
+      // --- Transport and encryption ---
+      .def_readwrite("transport", &RunOptions::transport,
+                     "\"auto\" (ipc, else tcp), \"ipc\", \"tcp\"")
+      .def_readwrite("encryption", &RunOptions::encryption,
+                     "CurveZMQ: \"off\", \"auto\" (when the kernelspec declares it), "
+                     "\"required\"")
+      // --- end of transport and encryption ---
       .def_readwrite("allow_errors", &RunOptions::allow_errors)
       .def_readwrite("report_mode", &RunOptions::report_mode)
       .def_readwrite("parameter_check", &RunOptions::parameter_check)

@@ -26,7 +26,8 @@ class KernelPool:
         preload: Sequence[str] = [],
         start_timeout: float = 60.0,
         env_prefix: Optional[str] = None,
-        transport: str = "tcp",
+        transport: str = "auto",
+        encryption: str = "auto",
         log: Optional[Callable[[str, str], Any]] = None,
     ) -> None: ...
     def shutdown(self) -> None: ...
@@ -57,6 +58,7 @@ class RunOptions:
     transport: str
     secrets: dict[str, str]
     allow_insecure_secrets: bool
+    encryption: str
     allow_errors: bool
     report_mode: bool
     parameter_check: ParameterCheck

@@ -188,6 +188,10 @@ def execute_notebook(
     # --- secrets (issue 20) ---
     secrets: Optional[Mapping[str, str]] = None,
     allow_insecure_secrets: bool = False,
+    # --- Transport and encryption (docs/security.md, "Transport") ---
+    transport: Optional[str] = None,
+    encryption: Optional[str] = None,
+    # --- end of transport and encryption ---
     **engine_kwargs: Any,
 ):
     """Parameterize and execute a notebook, papermill-style, and save the result.
@@ -250,7 +254,13 @@ def execute_notebook(
             (base64, slices, upper case) is not masked (docs/security.md).
         allow_insecure_secrets: send secrets although the kernel's sockets are tcp without
             encryption (otherwise UsageError, nothing written): any process that can capture
-            the loopback could read them.
+            the loopback could read them. The default transport (ipc) needs no such consent.
+        transport: the kernel's sockets: ``"auto"`` (None, the default: ipc, Unix sockets in
+            a private 0700 folder, or tcp on 127.0.0.1 with a warning for a kernel that cannot
+            use ipc), ``"ipc"`` (no fallback) or ``"tcp"``.
+        encryption: CurveZMQ on every kernel channel: ``"auto"`` (None, the default: when the
+            kernelspec declares ``"curve"`` in ``metadata.supported_encryption``),
+            ``"required"`` (a kernel without the declaration raises KernelError) or ``"off"``.
 
     Both paths may name parameters, as in papermill: ``"out-{alpha}.ipynb"``.
 
@@ -283,6 +293,7 @@ def execute_notebook(
         raise ValueError("autosave_cell_every must be >= 0")
     deadline = _deadline_seconds(deadline)
     secrets = _secrets(secrets)
+    transport, encryption = _transport_choice(transport, encryption)
 
     stage: Optional[Staging] = None
     streams: Optional[_StreamFiles] = None
@@ -326,7 +337,8 @@ def execute_notebook(
                                autosave_cell_every=autosave_cell_every,
                                interrupt_on_timeout=interrupt_on_timeout,
                                deadline=deadline, kernels=kernels, secrets=secrets,
-                               allow_insecure_secrets=allow_insecure_secrets)
+                               allow_insecure_secrets=allow_insecure_secrets,
+                               transport=transport, encryption=encryption)
         try:
             result = _core.run(options, log=_log,
                                output=on_output if (log_output or streams) else None,
@@ -387,7 +399,8 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
                  autosave_cell_every, interrupt_on_timeout, deadline=None,
                  kernels: Optional["_core.KernelPool"] = None,
                  secrets: Optional[dict[str, str]] = None,
-                 allow_insecure_secrets: bool = False) -> "_core.RunOptions":
+                 allow_insecure_secrets: bool = False, transport: str = "auto",
+                 encryption: str = "auto") -> "_core.RunOptions":
     """execute_notebook's keywords as the core's RunOptions."""
     options = _core.RunOptions()
     options.input_path = core_input
@@ -410,6 +423,8 @@ def _run_options(core_input: str, core_output: str, params: Optional[dict[str, A
     options.kernels = kernels
     options.secrets = secrets or {}
     options.allow_insecure_secrets = bool(allow_insecure_secrets)
+    options.transport = transport
+    options.encryption = encryption
     return options
 
 
@@ -425,6 +440,25 @@ def _secrets(secrets: Any) -> dict[str, str]:
             raise TypeError(f"secrets takes strings; {name!r} maps to a "
                             f"{type(value).__name__}")
     return dict(secrets)
+
+
+# --- Transport and encryption ---
+_TRANSPORTS = ("auto", "ipc", "tcp")
+_ENCRYPTIONS = ("off", "auto", "required")
+
+
+def _transport_choice(transport: Optional[str], encryption: Optional[str]) -> tuple[str, str]:
+    """The transport and encryption keywords checked before anything is read or written
+    (None: "auto")."""
+    transport = "auto" if transport is None else transport
+    encryption = "auto" if encryption is None else encryption
+    if transport not in _TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(_TRANSPORTS)}, not {transport!r}")
+    if encryption not in _ENCRYPTIONS:
+        raise ValueError(f"encryption must be one of {', '.join(_ENCRYPTIONS)}, "
+                         f"not {encryption!r}")
+    return transport, encryption
+# --- end of transport and encryption ---
 
 
 def _deadline_seconds(deadline: Any) -> Optional[float]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any, Optional, Union
 
 from nbexec import _core
-from nbexec.execute import _KERNELS_KEYWORD, PathLike, _log, execute_notebook
+from nbexec.execute import _KERNELS_KEYWORD, PathLike, _log, _transport_choice, execute_notebook
 from nbexec.progress import ProgressBarSpec
 
 
@@ -55,6 +55,10 @@ class KernelPool:
         fork: False starts every kernel as its own process (kernels of non-Python kernelspecs
             are never forked; they are only started ahead of need).
         start_timeout: seconds the template may take to start and import ``preload``.
+        transport: the runs' kernel sockets unless ``execute_notebook`` says otherwise:
+            ``"auto"`` (ipc, tcp for a kernel that cannot), ``"ipc"`` or ``"tcp"``.
+        encryption: the runs' CurveZMQ policy unless ``execute_notebook`` says otherwise:
+            ``"auto"``, ``"required"`` or ``"off"`` (see :func:`nbexec.execute_notebook`).
 
     Leaving the ``with`` block (or :meth:`shutdown`) ends every kernel and the template and
     waits for them; the pool cannot run anything afterwards.
@@ -62,12 +66,18 @@ class KernelPool:
 
     def __init__(self, kernel_name: Optional[str] = None, size: int = 2,
                  preload: Union[str, Iterable[str]] = (), fork: bool = True, *,
-                 start_timeout: float = 60) -> None:
+                 start_timeout: float = 60,
+                 # --- Transport and encryption ---
+                 transport: Optional[str] = None, encryption: Optional[str] = None,
+                 # --- end of transport and encryption ---
+                 ) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"size must be a whole number >= 1, not {size!r}")
         self.kernel_name = kernel_name
+        self._transport, self._encryption = _transport_choice(transport, encryption)
         self._pool = _core.KernelPool(size=size, fork=bool(fork), preload=_preload_list(preload),
                                       start_timeout=float(start_timeout), env_prefix=sys.prefix,
+                                      transport=self._transport, encryption=self._encryption,
                                       log=_log)
 
     def __enter__(self) -> "KernelPool":
@@ -128,6 +138,10 @@ class KernelPool:
         # --- secrets (issue 20) ---
         secrets: Optional[Mapping[str, str]] = None,
         allow_insecure_secrets: bool = False,
+        # --- Transport and encryption ---
+        transport: Optional[str] = None,
+        encryption: Optional[str] = None,
+        # --- end of transport and encryption ---
         **engine_kwargs: Any,
     ):
         """:func:`nbexec.execute_notebook` on a fresh kernel from this pool.
@@ -135,7 +149,8 @@ class KernelPool:
         The arguments, the notebook returned and the exceptions raised are exactly
         execute_notebook's (the signatures are kept equal by a test); ``kernel_name`` defaults
         to the pool's. ``start_timeout`` also bounds the wait for a free kernel when all
-        ``size`` are busy (TimeoutError).
+        ``size`` are busy (TimeoutError). ``transport`` and ``encryption`` default to the
+        pool's.
         """
         # Spelled out rather than forwarded as *args/**kwargs so that help(), IDEs and type
         # checkers show the real signature.
@@ -149,4 +164,6 @@ class KernelPool:
             deadline=deadline, strict_parameters=strict_parameters,
             allow_unknown_parameters=allow_unknown_parameters,
             check_parameters=check_parameters, secrets=secrets,
-            allow_insecure_secrets=allow_insecure_secrets, **engine_kwargs)
+            allow_insecure_secrets=allow_insecure_secrets,
+            transport=self._transport if transport is None else transport,
+            encryption=self._encryption if encryption is None else encryption, **engine_kwargs)

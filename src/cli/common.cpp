@@ -36,7 +36,10 @@ std::string flag_hint(Remedy remedy) {
     case Remedy::working_directory:
       return " (--cwd)";
     case Remedy::insecure_secrets:
-      return " (use --transport ipc, or --allow-insecure-secrets to accept the risk)";
+      return " (use --transport ipc or auto, --encryption required with a kernelspec that "
+             "declares curve, or --allow-insecure-secrets to accept the risk)";
+    case Remedy::transport_encryption:
+      return " (--encryption auto or off runs it without CurveZMQ)";
   }
   return "";
 }

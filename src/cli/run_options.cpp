@@ -98,6 +98,23 @@ void add_parameter_check_options(CLI::App* command, const std::shared_ptr<RunArg
                     "behaviour)");
 }
 
+// --- Transport and encryption (docs/security.md, "Transport") ---
+void add_transport_options(CLI::App* command, RunArgs& args) {
+  command
+      ->add_option("--transport", args.transport,
+                   "Kernel sockets: auto (default: ipc, Unix sockets in a private 0700 folder; "
+                   "tcp on 127.0.0.1, with a warning, for a kernel that cannot use ipc), ipc "
+                   "(no fallback) or tcp (127.0.0.1)")
+      ->check(CLI::IsMember({"auto", "ipc", "tcp"}));
+  command
+      ->add_option("--encryption", args.encryption,
+                   "CurveZMQ on every kernel channel: auto (default: when the kernelspec "
+                   "declares \"curve\" in metadata.supported_encryption), required (a kernel "
+                   "that does not declare it is refused, exit 4) or off")
+      ->check(CLI::IsMember({"off", "auto", "required"}));
+}
+// --- end of transport and encryption ---
+
 }  // namespace
 
 int level_rank(const std::string& name) {
@@ -150,11 +167,7 @@ void add_run_options(CLI::App* command, const std::shared_ptr<RunArgs>& args, Ru
                    "Seconds between saves while a long cell runs and has news (default 30; "
                    "0 disables)")
       ->check(CLI::NonNegativeNumber);
-  command
-      ->add_option("--transport", args->transport,
-                   "Kernel sockets: tcp (127.0.0.1, default) or ipc (Unix socket files in "
-                   "the runtime directory)")
-      ->check(CLI::IsMember({"tcp", "ipc"}));
+  add_transport_options(command, *args);
   add_secret_options(command, args->secrets);
   if (run) add_output_routing_options(command, *args);
   command->add_flag("--allow-errors", args->allow_errors,
@@ -214,6 +227,7 @@ RunOptions run_options(const RunArgs& args, params::Parameters parameters) {
   options.request_save_on_cell_execute = args.request_save_on_cell_execute;
   options.autosave_cell_every = std::chrono::seconds(args.autosave_cell_every);
   options.transport = args.transport;
+  options.encryption = args.encryption;
   // --- secrets (issue 20) ---
   options.secrets = read_secrets(args.secrets);
   options.allow_insecure_secrets = args.secrets.allow_insecure;

@@ -31,7 +31,10 @@ struct RunArgs {
   double deadline = 0;  // 0: none (the option's check rejects 0 and below when given)
   bool request_save_on_cell_execute = true;
   int autosave_cell_every = 30;
-  std::string transport = "tcp";
+  // --- Transport and encryption (--transport, --encryption) ---
+  std::string transport = "auto";
+  std::string encryption = "auto";
+  // --- end of transport and encryption ---
   bool log_output = false;
   std::string stdout_file;
   std::string stderr_file;

@@ -24,7 +24,8 @@ void add_secret_options(CLI::App* command, SecretArgs& args) {
                    "Secret parameter NAME whose value is read from environment variable "
                    "ENVVAR: the kernel gets it as a string; the notebook shows a placeholder "
                    "and every output, stream file, log line and event has it masked. Refused "
-                   "over tcp unless --allow-insecure-secrets (docs/security.md). Repeatable")
+                   "over tcp in clear unless --allow-insecure-secrets (docs/security.md). "
+                   "Repeatable")
       ->type_name("NAME=ENVVAR")
       // One value per --secret, so `--secret a=B IN OUT` leaves IN and OUT positional.
       ->expected(1)

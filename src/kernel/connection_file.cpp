@@ -3,17 +3,21 @@
 #include <nbexec/error.hpp>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -141,22 +145,87 @@ std::vector<int> free_tcp_ports(std::size_t count) {
   return ports;
 }
 
+bool curve_available() {
+  return zmq_has("curve") != 0;
+}
+
+std::pair<std::string, std::string> curve_keypair() {
+  if (!curve_available()) {
+    throw KernelError(
+        "transport encryption needs CurveZMQ, but this libzmq was built without it "
+        "(zmq_has(\"curve\") is false; install a libzmq built with libsodium, as Debian's "
+        "libzmq5 is)");
+  }
+  char public_key[41] = {};
+  char secret_key[41] = {};
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    throw KernelError(std::string("cannot make a CurveZMQ key pair: ") + zmq_strerror(zmq_errno()));
+  }
+  std::pair<std::string, std::string> pair{public_key, secret_key};
+  std::memset(secret_key, 0, sizeof secret_key);
+  return pair;
+}
+
+namespace {
+
+// mkdir(2) with 0700 of a new random name in `parent`, then the checks; empty on EEXIST.
+fs::path make_private(const fs::path& parent) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    fs::path folder = parent / ("nbexec-" + protocol::generate_key().substr(0, 16));
+    if (::mkdir(folder.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;
+      throw KernelError("cannot create a private folder for the kernel in " + parent.string() +
+                        ": " + errno_text(errno));
+    }
+    struct stat info {};
+    // The umask may have narrowed 0700; it cannot have widened it.
+    if (::lstat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::geteuid() ||
+        ((info.st_mode & 0777) != 0700 && ::chmod(folder.c_str(), 0700) != 0)) {
+      ::rmdir(folder.c_str());
+      throw KernelError("the kernel's private folder " + folder.string() +
+                        " is not a directory of this user with mode 0700");
+    }
+    return folder;
+  }
+  throw KernelError("cannot create a unique private folder for the kernel in " + parent.string());
+}
+
+}  // namespace
+
+fs::path create_private_folder(const fs::path& dir, bool sockets) {
+  // "<dir>/nbexec-<16>/ipc-N"
+  constexpr std::size_t added = 1 + 23 + 6;
+  if (!sockets || dir.string().size() + added <= max_socket_path) return make_private(dir);
+  const char* tmp = std::getenv("TMPDIR");
+  fs::path fallback = (tmp != nullptr && *tmp == '/') ? fs::path(tmp) : fs::path("/tmp");
+  if (fallback.string().size() + added > max_socket_path) fallback = "/tmp";
+  return make_private(fallback);
+}
+
 ConnectionFile create_connection_file(const fs::path& dir, const std::string& transport,
-                                      const std::string& kernel_name) {
+                                      const std::string& kernel_name, bool curve) {
   if (transport != "tcp" && transport != "ipc") {
     throw KernelError("unknown kernel transport '" + transport + "' (expected tcp or ipc)");
   }
+  std::pair<std::string, std::string> keys;
+  if (curve) keys = curve_keypair();
   ConnectionFile file;
+  file.folder = create_private_folder(dir, transport == "ipc");
   int fd = -1;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    file.path = dir / ("kernel-nbexec-" + protocol::generate_key().substr(0, 16) + ".json");
+    file.path = file.folder / ("kernel-nbexec-" + protocol::generate_key().substr(0, 16) + ".json");
     fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0 && errno != EEXIST) {
+      ::rmdir(file.folder.c_str());
       throw KernelError("cannot create connection file " + file.path.string() + ": " +
                         errno_text(errno));
     }
   }
-  if (fd < 0) throw KernelError("cannot create a unique connection file in " + dir.string());
+  if (fd < 0) {
+    ::rmdir(file.folder.c_str());
+    throw KernelError("cannot create a unique connection file in " + file.folder.string());
+  }
   Fd guard(fd);
 
   protocol::ConnectionInfo& info = file.info;
@@ -164,19 +233,18 @@ ConnectionFile create_connection_file(const fs::path& dir, const std::string& tr
   info.key = protocol::generate_key();
   info.signature_scheme = "hmac-sha256";
   info.kernel_name = kernel_name;
+  info.curve_publickey = keys.first;
+  info.curve_secretkey = keys.second;
   std::vector<int> ports;
   try {
     if (transport == "tcp") {
       info.ip = "127.0.0.1";
       ports = free_tcp_ports(5);
     } else {
-      // As jupyter_client: the ipc "ip" is the connection file's path minus ".json" plus
-      // "-ipc"; N counts up past socket files that already exist.
-      info.ip = (file.path.parent_path() / file.path.stem()).string() + "-ipc";
-      std::error_code ec;
-      for (int n = 1; ports.size() < 5; ++n) {
-        if (!fs::exists(info.ip + "-" + std::to_string(n), ec)) ports.push_back(n);
-      }
+      // The sockets are "<folder>/ipc-N": in the kernel's own folder nothing else exists,
+      // and the short name keeps the path within a Unix socket's limit.
+      info.ip = (file.folder / "ipc").string();
+      ports = {1, 2, 3, 4, 5};
     }
     info.shell_port = ports[0];
     info.iopub_port = ports[1];
@@ -186,20 +254,26 @@ ConnectionFile create_connection_file(const fs::path& dir, const std::string& tr
     write_all(fd, protocol::to_json(info).dump(2) + "\n", file.path);
   } catch (...) {
     ::unlink(file.path.c_str());
+    ::rmdir(file.folder.c_str());
     throw;
   }
   return file;
 }
 
 void remove_connection_file(const ConnectionFile& file) noexcept {
-  if (file.path.empty()) return;
-  ::unlink(file.path.c_str());
-  if (file.info.transport == "ipc") {
-    for (int port : {file.info.shell_port, file.info.iopub_port, file.info.stdin_port,
-                     file.info.control_port, file.info.hb_port}) {
-      ::unlink((file.info.ip + "-" + std::to_string(port)).c_str());
+  if (!file.path.empty()) ::unlink(file.path.c_str());
+  if (file.folder.empty()) return;
+  // The folder is this kernel's alone (0700, made by us): whatever is in it is the kernel's
+  // sockets, under whichever names the kernel chose. Entries only, never recursing.
+  if (DIR* listing = ::opendir(file.folder.c_str())) {
+    while (const dirent* entry = ::readdir(listing)) {
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      ::unlinkat(::dirfd(listing), entry->d_name, 0);
     }
+    ::closedir(listing);
   }
+  ::rmdir(file.folder.c_str());
 }
 
 }  // namespace nbexec::kernel::detail

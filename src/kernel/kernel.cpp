@@ -1,10 +1,12 @@
 #include <nbexec/kernel/kernel.hpp>
 
 #include <nbexec/error.hpp>
+#include <nbexec/kernel/kernel_template.hpp>
 
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <set>
 
@@ -62,7 +64,73 @@ std::string quote_tail(const std::string& tail) {
   return " Its stderr ends with:\n" + text.substr(start);
 }
 
+// "; its stderr ends: LINE" for the last line the kernel wrote, or "".
+std::string last_line(const std::string& tail) {
+  std::string text = strip_ansi(tail);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.pop_back();
+  }
+  if (text.empty()) return {};
+  const auto start = text.find_last_of('\n');
+  std::string line = start == std::string::npos ? text : text.substr(start + 1);
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return "; its stderr ends: " + line;
+}
+
+// A kernel not known to take ipc that, this long into an ipc start, has bound no socket in
+// its folder (it runs, but listens elsewhere or nowhere) is given up on for tcp.
+constexpr auto ipc_probe_limit = 10s;
+
+// The ipc attempt of a kernel that turned out not to use ipc.
+struct IpcUnsupported : KernelError {
+  using KernelError::KernelError;
+};
+
+std::string lower_trimmed(std::string text) {
+  const auto not_space = [](unsigned char c) { return std::isspace(c) == 0; };
+  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
+  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Kernelspecs (by folder and argv) that could not start over ipc in this process: later
+// starts of them go straight to tcp instead of failing once more.
+std::mutex ipc_refusers_mutex;
+std::set<std::string> ipc_refusers;
+
+std::string spec_identity(const KernelSpec& spec) {
+  return spec.resource_dir.string() + '\n' + join_argv(spec.argv);
+}
+
+bool refused_ipc_before(const KernelSpec& spec) {
+  std::lock_guard lock(ipc_refusers_mutex);
+  return ipc_refusers.count(spec_identity(spec)) != 0;
+}
+
+void remember_ipc_refusal(const KernelSpec& spec) {
+  std::lock_guard lock(ipc_refusers_mutex);
+  ipc_refusers.insert(spec_identity(spec));
+}
+
+// ipykernel binds ipc sockets (jupyter_client's own transport choice); for any other kernel
+// only a start shows it.
+bool known_to_take_ipc(const KernelSpec& spec) {
+  return !KernelTemplate::unforkable(spec).has_value();
+}
+
 }  // namespace
+
+bool declares_curve(const KernelSpec& spec) {
+  if (!spec.metadata.is_object()) return false;
+  const auto found = spec.metadata.find("supported_encryption");
+  if (found == spec.metadata.end()) return false;
+  if (found->is_string()) return lower_trimmed(found->get<std::string>()) == "curve";
+  if (!found->is_array()) return false;
+  return std::any_of(found->begin(), found->end(), [](const nlohmann::json& item) {
+    return lower_trimmed(item.is_string() ? item.get<std::string>() : item.dump()) == "curve";
+  });
+}
 
 struct Kernel::Impl {
   KernelSpec spec;
@@ -94,8 +162,14 @@ struct Kernel::Impl {
 
   const std::atomic<bool>* cancel = nullptr;
   std::chrono::milliseconds heartbeat_limit{0};
+  // An ipc start of a kernel not known to take ipc: give up when no socket appears.
+  bool probe_ipc = false;
 
-  static std::unique_ptr<Impl> launch(const KernelSpec& spec, const LaunchOptions& options);
+  static std::unique_ptr<Impl> launch(const KernelSpec& spec, const LaunchOptions& options,
+                                      const std::string& transport, bool curve);
+  // What the kernel has bound in its private folder so far.
+  enum class IpcState { nothing, expected, foreign };
+  IpcState ipc_state() const;
   void shutdown(std::chrono::milliseconds grace, bool polite) noexcept;
   // Waits at most `timeout`; `configured` is the --start-timeout quoted in the message.
   void handshake(std::chrono::milliseconds timeout, std::chrono::milliseconds configured);
@@ -176,6 +250,21 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
                             quote_tail(process->stderr_tail()));
     }
     auto now = Clock::now();
+    if (probe_ipc && !replied) {
+      // A kernel that binds sockets of other names (it read the ip as a host) or, given the
+      // time a start takes, none at all, is not going to answer on ipc.
+      const IpcState state = ipc_state();
+      const bool waited = now - started >= std::min<Clock::duration>(ipc_probe_limit, timeout / 2);
+      if (state == IpcState::foreign || (waited && state == IpcState::nothing)) {
+        throw IpcUnsupported(
+            "kernel '" + spec.name + "' (pid " + std::to_string(process->pid()) + ") " +
+            (state == IpcState::foreign
+                 ? "bound sockets under other names than ipc-N"
+                 : "bound no ipc socket within " +
+                       format_duration(
+                           std::chrono::duration_cast<std::chrono::milliseconds>(now - started))));
+      }
+    }
     if (now >= deadline) {
       throw TimeoutError("kernel '" + spec.name + "' did not " +
                              (replied ? "publish on iopub" : "answer kernel_info_request") +
@@ -240,15 +329,33 @@ void Kernel::Impl::handshake(std::chrono::milliseconds timeout,
   ready = true;
 }
 
+Kernel::Impl::IpcState Kernel::Impl::ipc_state() const {
+  const auto& info = connection_file.info;
+  std::set<std::string> expected;
+  for (int port :
+       {info.shell_port, info.iopub_port, info.stdin_port, info.control_port, info.hb_port}) {
+    expected.insert(info.ip + "-" + std::to_string(port));
+  }
+  IpcState state = IpcState::nothing;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(connection_file.folder, ec)) {
+    if (entry.path() == connection_file.path) continue;
+    if (expected.count(entry.path().string()) == 0) return IpcState::foreign;
+    state = IpcState::expected;
+  }
+  return state;
+}
+
 std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
-                                                   const LaunchOptions& options) {
+                                                   const LaunchOptions& options,
+                                                   const std::string& transport, bool curve) {
   auto impl = std::make_unique<Impl>();
   impl->spec = spec;
   impl->log = options.log;
   impl->cancel = options.cancel;
 
   std::filesystem::path runtime_dir = detail::ensure_runtime_dir();
-  impl->connection_file = detail::create_connection_file(runtime_dir, options.transport, spec.name);
+  impl->connection_file = detail::create_connection_file(runtime_dir, transport, spec.name, curve);
   impl->argv = launch_argv(spec, impl->connection_file.path);
   // nbclient (and so papermill) keeps an ipykernel's history in memory: runs share no SQLite
   // history file, so parallel runs cannot lock each other out and a notebook sees only its
@@ -271,6 +378,14 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
     impl->process = detail::Process::spawn(request);
   }
   impl->note("kernel started, pid " + std::to_string(impl->process->pid()));
+  const auto& info = impl->connection_file.info;
+  impl->note("kernel wire: " + transport + (curve ? " with CurveZMQ" : " without encryption") +
+             (transport == "tcp"
+                  ? " on 127.0.0.1 ports " + std::to_string(info.shell_port) + "," +
+                        std::to_string(info.iopub_port) + "," + std::to_string(info.stdin_port) +
+                        "," + std::to_string(info.control_port) + "," + std::to_string(info.hb_port)
+                  : std::string()) +
+             ", connection file " + impl->connection_file.path.string());
 
   detail::KernelProcess* process = impl->process.get();
   impl->connection = std::make_unique<detail::ZmqConnection>(
@@ -278,17 +393,80 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
   return impl;
 }
 
+bool check_transport_options(const KernelSpec& spec, const LaunchOptions& options) {
+  const std::string& requested = options.transport;
+  if (requested != "auto" && requested != "ipc" && requested != "tcp") {
+    throw UsageError("unknown kernel transport '" + requested + "' (expected auto, ipc or tcp)");
+  }
+  const std::string& policy = options.encryption;
+  if (policy != "off" && policy != "auto" && policy != "required") {
+    throw UsageError("unknown transport encryption '" + policy +
+                     "' (expected off, auto or required)");
+  }
+  if (policy == "off") return false;
+  const bool declared = declares_curve(spec);
+  if (policy == "required") {
+    if (!declared) {
+      throw KernelError("kernel '" + spec.name +
+                            "' does not declare CurveZMQ support and transport encryption is "
+                            "required: its kernelspec (" +
+                            (spec.resource_dir / "kernel.json").string() +
+                            ") has no \"curve\" in metadata.supported_encryption. Add "
+                            "\"metadata\": {\"supported_encryption\": [\"curve\"]} to that "
+                            "kernel.json if the kernel reads curve_publickey/curve_secretkey from "
+                            "its connection file (ipykernel 7.4 does), or use a kernel that does",
+                        Remedy::transport_encryption);
+    }
+    detail::curve_keypair();  // throws, naming the cause, when libzmq has no CURVE
+    return true;
+  }
+  return declared && detail::curve_available();
+}
+
 std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOptions& options) {
+  const std::string& requested = options.transport;
+  const bool curve = check_transport_options(spec, options);
+  if (options.encryption == "auto" && !curve && declares_curve(spec) && options.log) {
+    options.log("kernel '" + spec.name +
+                "' declares CurveZMQ support, but this libzmq has none: the wire is not encrypted");
+  }
+  std::string transport = requested == "tcp" ? "tcp" : "ipc";
+  const bool may_fall_back = requested == "auto" && !known_to_take_ipc(spec);
+  if (may_fall_back && refused_ipc_before(spec)) transport = "tcp";
   const auto started = Clock::now();
   for (int attempt = 0;; ++attempt) {
-    auto impl = Impl::launch(spec, options);
+    auto impl = Impl::launch(spec, options, transport, curve);
+    impl->probe_ipc = may_fall_back && transport == "ipc" && !options.fork_from;
     try {
       // Retries share the one start timeout.
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.start_timeout -
                                                                         (Clock::now() - started));
       impl->handshake(std::max(left, std::chrono::milliseconds(0)), options.start_timeout);
-    } catch (const KernelDiedError&) {
-      if (attempt >= options.bind_retries || !lost_port_race(impl->process->stderr_tail())) throw;
+    } catch (const KernelError& error) {
+      const bool port_race = impl->process && lost_port_race(impl->process->stderr_tail());
+      const bool died = dynamic_cast<const KernelDiedError*>(&error) != nullptr;
+      const bool no_ipc = dynamic_cast<const IpcUnsupported*>(&error) != nullptr;
+      // A kernel that died before binding its ipc sockets may not take ipc at all: worth one
+      // tcp start (a kernel broken either way dies again and reports its own error).
+      const bool died_unbound = died && !port_race && impl->ipc_state() != Impl::IpcState::expected;
+      if (may_fall_back && transport == "ipc" && (no_ipc || died_unbound)) {
+        remember_ipc_refusal(spec);
+        const std::string why = no_ipc ? std::string(error.what())
+                                       : "it " + impl->process->describe_exit() +
+                                             last_line(impl->process->stderr_tail());
+        const std::string line = "kernel '" + spec.name +
+                                 "' could not start with the ipc transport; falling back to tcp "
+                                 "on 127.0.0.1 (" +
+                                 why + ")";
+        if (options.warn) {
+          options.warn(line);
+        } else if (options.log) {
+          options.log(line);
+        }
+        transport = "tcp";
+        continue;  // ~Impl has reaped it and removed its folder
+      }
+      if (!died || attempt >= options.bind_retries || !port_race) throw;
       impl->note("kernel '" + spec.name +
                  "' could not bind its ports (another process took one); retrying with new "
                  "ports");
@@ -383,6 +561,14 @@ std::string describe_rejections(const ConnectionStats& stats) {
 
 const std::filesystem::path& Kernel::connection_file() const {
   return impl_->connection_file.path;
+}
+
+const std::string& Kernel::transport() const {
+  return impl_->connection_file.info.transport;
+}
+
+bool Kernel::wire_encrypted() const {
+  return impl_->connection->encrypted();
 }
 
 }  // namespace nbexec::kernel

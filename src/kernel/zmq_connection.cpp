@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernel/connection_file.hpp"
 #include "protocol/replay_error.hpp"
 
 namespace nbexec::kernel::detail {
@@ -44,7 +45,27 @@ constexpr int reconnect_max_ms = 1000;
 // outputs seen (images, 100 MB+ HTML) are far below it.
 constexpr std::int64_t max_frame_bytes = std::int64_t{1} << 30;
 
-void configure(zmq::socket_t& socket, const std::string& endpoint) {
+// The client's half of CurveZMQ: its own key pair, and the server's public key, which
+// authenticates the kernel (a peer without the matching secret key fails the handshake).
+struct CurveClient {
+  std::string server_key;
+  std::pair<std::string, std::string> own;  // {public, secret}, Z85
+};
+
+void set_key(zmq::socket_t& socket, int option, const std::string& z85) {
+  // A Z85 key is passed as 41 bytes: the 40 characters and their NUL.
+  if (zmq_setsockopt(socket.handle(), option, z85.c_str(), z85.size() + 1) != 0) {
+    throw zmq::error_t();
+  }
+}
+
+void configure(zmq::socket_t& socket, const std::string& endpoint,
+               const std::optional<CurveClient>& curve) {
+  if (curve) {
+    set_key(socket, ZMQ_CURVE_SERVERKEY, curve->server_key);
+    set_key(socket, ZMQ_CURVE_PUBLICKEY, curve->own.first);
+    set_key(socket, ZMQ_CURVE_SECRETKEY, curve->own.second);
+  }
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::maxmsgsize, max_frame_bytes);
   socket.set(zmq::sockopt::sndtimeo, send_timeout_ms);
@@ -101,11 +122,17 @@ ZmqConnection::ZmqConnection(const protocol::ConnectionInfo& info, std::function
     heartbeat_.set(zmq::sockopt::req_correlate, 1);
     links_[0] = Link{Channel::shell, watch_connections(context_, shell_, "shell"), {}};
     links_[1] = Link{Channel::iopub, watch_connections(context_, iopub_, "iopub"), {}};
-    configure(shell_, info.endpoint(Channel::shell));
-    configure(iopub_, info.endpoint(Channel::iopub));
-    configure(control_, info.endpoint(Channel::control));
-    configure(stdin_, info.endpoint(Channel::stdin_channel));
-    configure(heartbeat_, info.endpoint(Channel::heartbeat));
+    // Every channel, the heartbeat included, is encrypted when the kernel has a key pair; one
+    // ephemeral client key pair serves the five sockets of this connection.
+    std::optional<CurveClient> curve;
+    if (info.curve()) curve = CurveClient{info.curve_publickey, curve_keypair()};
+    configure(shell_, info.endpoint(Channel::shell), curve);
+    configure(iopub_, info.endpoint(Channel::iopub), curve);
+    configure(control_, info.endpoint(Channel::control), curve);
+    configure(stdin_, info.endpoint(Channel::stdin_channel), curve);
+    configure(heartbeat_, info.endpoint(Channel::heartbeat), curve);
+    if (curve) std::fill(curve->own.second.begin(), curve->own.second.end(), '\0');
+    encrypted_ = curve.has_value();
   } catch (const zmq::error_t& e) {
     throw KernelError(std::string("cannot connect to the kernel's ZeroMQ sockets: ") + e.what());
   }

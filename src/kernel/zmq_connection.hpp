@@ -33,7 +33,9 @@ namespace nbexec::kernel::detail {
 class ZmqConnection final : public protocol::KernelConnection {
  public:
   // `alive` reports whether the kernel process still runs; without one the kernel is
-  // assumed alive. Throws KernelError when a socket cannot be set up.
+  // assumed alive. When `info` holds curve keys, every socket is a CurveZMQ client of the
+  // kernel's public key with a key pair of its own. Throws KernelError when a socket cannot
+  // be set up.
   ZmqConnection(const protocol::ConnectionInfo& info, std::function<bool()> alive = {});
   ~ZmqConnection() override;
 
@@ -73,6 +75,9 @@ class ZmqConnection final : public protocol::KernelConnection {
 
   ConnectionStats stats() const;
 
+  // Whether every socket speaks CurveZMQ (the connection info had the kernel's key pair).
+  bool encrypted() const { return encrypted_; }
+
  private:
   // Verifies and decodes one multipart; nullopt (and a counted drop) when it fails.
   std::optional<protocol::Incoming> verify(const std::vector<std::string>& frames,
@@ -89,6 +94,7 @@ class ZmqConnection final : public protocol::KernelConnection {
   void count_drop(const std::string& reason, bool replayed);
 
   std::string session_;
+  bool encrypted_ = false;
   protocol::Signer signer_;
   std::function<bool()> alive_;
   zmq::context_t context_;

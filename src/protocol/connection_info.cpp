@@ -8,8 +8,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace nbexec::protocol {
 
@@ -82,17 +84,31 @@ std::string ConnectionInfo::endpoint(Channel channel) const {
   return transport + "://" + ip + "-" + number;
 }
 
+bool is_z85_key(const std::string& text) {
+  // ZeroMQ's Z85 alphabet (rfc.zeromq.org/spec/32).
+  static constexpr std::string_view alphabet =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+  if (text.size() != 40) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return alphabet.find(c) != std::string_view::npos; });
+}
+
 nlohmann::json to_json(const ConnectionInfo& info) {
-  return json{{"transport", info.transport},
-              {"ip", info.ip},
-              {"shell_port", info.shell_port},
-              {"iopub_port", info.iopub_port},
-              {"stdin_port", info.stdin_port},
-              {"control_port", info.control_port},
-              {"hb_port", info.hb_port},
-              {"key", info.key},
-              {"signature_scheme", info.signature_scheme},
-              {"kernel_name", info.kernel_name}};
+  json document{{"transport", info.transport},
+                {"ip", info.ip},
+                {"shell_port", info.shell_port},
+                {"iopub_port", info.iopub_port},
+                {"stdin_port", info.stdin_port},
+                {"control_port", info.control_port},
+                {"hb_port", info.hb_port},
+                {"key", info.key},
+                {"signature_scheme", info.signature_scheme},
+                {"kernel_name", info.kernel_name}};
+  if (info.curve()) {
+    document["curve_publickey"] = info.curve_publickey;
+    document["curve_secretkey"] = info.curve_secretkey;
+  }
+  return document;
 }
 
 ConnectionInfo parse_connection_info(const nlohmann::json& document) {
@@ -122,6 +138,18 @@ ConnectionInfo parse_connection_info(const nlohmann::json& document) {
                                  "\" (expected e.g. \"hmac-sha256\")");
   }
   info.kernel_name = optional_string(document, "kernel_name", "");
+  // As jupyter_client's load_connection_info: the pair, or no encryption.
+  if (find(document, "curve_publickey") != nullptr &&
+      find(document, "curve_secretkey") != nullptr) {
+    info.curve_publickey = optional_string(document, "curve_publickey", "");
+    info.curve_secretkey = optional_string(document, "curve_secretkey", "");
+    for (const char* field : {"curve_publickey", "curve_secretkey"}) {
+      const std::string& value = std::string_view(field) == "curve_publickey"
+                                     ? info.curve_publickey
+                                     : info.curve_secretkey;
+      if (!is_z85_key(value)) fail(field, "must be a 40-character Z85 CurveZMQ key");
+    }
+  }
   return info;
 }
 

@@ -16,21 +16,24 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 // Kernels are interchangeable for a run when they come from the same kernelspec and were
-// started in the same working directory with the same transport.
+// started in the same working directory with the same transport and encryption policy (as
+// asked for: "auto" matches "auto", whichever transport the kernel ended up with, since the
+// same request gets the same outcome).
 struct KernelKey {
   std::string spec_dir;
   std::string spec_name;
   std::string cwd;
   std::string transport;
+  std::string encryption;
   bool operator==(const KernelKey& other) const {
     return spec_dir == other.spec_dir && spec_name == other.spec_name && cwd == other.cwd &&
-           transport == other.transport;
+           transport == other.transport && encryption == other.encryption;
   }
 };
 
 KernelKey key_of(const kernel::KernelSpec& spec, const kernel::LaunchOptions& launch) {
   return {spec.resource_dir.string(), spec.name, launch.cwd ? launch.cwd->string() : "",
-          launch.transport};
+          launch.transport, launch.encryption};
 }
 
 struct WarmKernel {
@@ -88,6 +91,7 @@ struct KernelPool::Impl {
       Expectation want = *expected;
       want.launch.cancel = &stop_flag;
       want.launch.log = [this](const std::string& line) { log(LogLevel::debug, line); };
+      want.launch.warn = [this](const std::string& line) { log(LogLevel::warning, line); };
       tasks.post([this, want = std::move(want)] { start_ahead(want); });
     }
   }
@@ -271,6 +275,7 @@ void KernelPool::warm_up(const std::string& kernel_name,
   kernel::LaunchOptions launch;
   launch.cwd = cwd;
   launch.transport = impl_->options.transport;
+  launch.encryption = impl_->options.encryption;
   launch.start_timeout = start_timeout;
   warm_up(spec, launch);
 }

@@ -3,6 +3,7 @@
 #include <nbexec/kernel/kernelspec.hpp>
 #include <nbexec/kernel_pool.hpp>
 #include <nbexec/run.hpp>
+#include <nbexec/secrets.hpp>
 
 #include "run/papermill_metadata.hpp"
 #include "run/prepare.hpp"
@@ -103,18 +104,24 @@ class Runner {
                          Remedy::working_directory);
       }
     }
+    kernel::LaunchOptions launch;
+    launch.transport = options_.transport;
+    launch.encryption = options_.encryption;
+    // A kernel the encryption policy refuses is refused before anything is written.
+    kernel::check_transport_options(spec, launch);
     started_ = run_detail::wall_clock::now();
     run_detail::papermill_notebook_start(nb, started_);
     saver_->save(nb, "start");
     start_saved_ = true;
 
-    kernel::LaunchOptions launch;
     launch.cwd = options_.cwd;
     launch.start_timeout = options_.start_timeout;
-    launch.transport = options_.transport;
     launch.cancel = options_.cancel;
     launch.log = [this](const std::string& line) { reporter_.log(LogLevel::debug, line); };
+    launch.warn = [this](const std::string& line) { reporter_.log(LogLevel::warning, line); };
     start_kernel(spec, launch);
+    // Secrets go only over a private wire: which one this is, the started kernel says.
+    check_secret_wire(options_, kernel_->transport(), kernel_->wire_encrypted());
     reporter_.log(LogLevel::info,
                   "Kernel " + spec.name + " started (pid " + std::to_string(kernel_->pid()) + ")");
     reporter_.kernel_ready(spec.name, kernel_->pid(), kernel_->kernel_info());

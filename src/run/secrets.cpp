@@ -2,6 +2,8 @@
 #include <nbexec/run.hpp>
 #include <nbexec/secrets.hpp>
 
+#include <string>
+
 namespace nbexec {
 
 bool wire_is_private(std::string_view transport, bool encrypted) {
@@ -25,17 +27,20 @@ void check_secrets(const RunOptions& options) {
       throw UsageError("'" + name + "' is given both as a parameter and as a secret");
     }
   }
-  // Today no run encrypts its messages; CurveZMQ sets this when it comes.
-  const bool encrypted = false;
+  // A run that asked for tcp in clear can be refused now, before anything is written.
+  if (options.encryption == "off") check_secret_wire(options, options.transport, false);
+}
+
+void check_secret_wire(const RunOptions& options, std::string_view transport, bool encrypted) {
   // prepare_only sends nothing to a kernel.
-  if (!options.secrets.empty() && !options.prepare_only && !options.allow_insecure_secrets &&
-      !wire_is_private(options.transport, encrypted)) {
-    throw UsageError(
-        "secrets are refused over the '" + options.transport +
-            "' transport without encryption: the value would cross the loopback in clear, "
-            "readable by any process or pod sidecar that can capture it",
-        Remedy::insecure_secrets);
+  if (options.secrets.empty() || options.prepare_only || options.allow_insecure_secrets ||
+      wire_is_private(transport, encrypted)) {
+    return;
   }
+  throw UsageError("secrets are refused over the '" + std::string(transport) +
+                       "' transport without encryption: the value would cross the loopback in "
+                       "clear, readable by any process or pod sidecar that can capture it",
+                   Remedy::insecure_secrets);
 }
 
 }  // namespace nbexec

@@ -90,6 +90,7 @@ class SweepRunner {
       pool_options.fork = options_.fork;
       pool_options.preload = preflight_.preload;
       pool_options.transport = options_.run.transport;
+      pool_options.encryption = options_.run.encryption;
       pool_options.start_timeout = options_.run.start_timeout;
       pool_options.env_prefix = options_.run.env_prefix;
       pool_options.log = [this](LogLevel level, const std::string& line) { log(level, line); };
@@ -180,8 +181,10 @@ class SweepRunner {
     launch.cwd = options_.run.cwd;
     launch.start_timeout = options_.run.start_timeout;
     launch.transport = options_.run.transport;
+    launch.encryption = options_.run.encryption;
     launch.cancel = options_.cancel;
     launch.log = [this](const std::string& line) { log(LogLevel::debug, line); };
+    launch.warn = [this](const std::string& line) { log(LogLevel::warning, line); };
     return launch;
   }
 

@@ -207,7 +207,8 @@ TEST_CASE("the runtime dir is private and connection files are 0600", "[kernel]"
   }
   SECTION("ipc") {
     auto file = detail::create_connection_file(dir, "ipc", "python3");
-    CHECK(file.info.ip == (dir / file.path.stem()).string() + "-ipc");
+    CHECK(file.info.ip == (file.folder / "ipc").string());
+    CHECK(file.folder.parent_path() == dir);
     CHECK(file.info.shell_port == 1);
     CHECK(file.info.hb_port == 5);
     CHECK(file.info.endpoint(protocol::Channel::shell) == "ipc://" + file.info.ip + "-1");

@@ -32,10 +32,8 @@ def test_execute_notebook_secrets(write_notebook, tmp_path, caplog):
     stdout, stderr = io.StringIO(), io.StringIO()
     caplog.set_level(logging.DEBUG, logger="nbexec")
     with pytest.raises(nbexec.ExecutionError) as info:
-        # Allowed explicitly: execute_notebook has no transport keyword yet, and today's
-        # default is tcp.
-        nbexec.execute_notebook(src, out, secrets={"token": SECRET},
-                                allow_insecure_secrets=True, log_output=True,
+        # The default transport (ipc) is private: no consent needed.
+        nbexec.execute_notebook(src, out, secrets={"token": SECRET}, log_output=True,
                                 stdout_file=stdout, stderr_file=stderr, progress_bar=False)
     assert "********" in str(info.value)
     for name, data in [("notebook", out.read_bytes()), ("stdout", stdout.getvalue().encode()),
@@ -55,8 +53,7 @@ def test_kernel_pool_takes_the_same_keywords(write_notebook, tmp_path):
     src = write_notebook(CELLS[:1], parameters_cell='token = ""\n')
     out = tmp_path / "out.ipynb"
     with nbexec.KernelPool("python3", size=1) as pool:
-        nb = pool.execute_notebook(src, out, secrets={"token": SECRET},
-                                   allow_insecure_secrets=True, progress_bar=False)
+        nb = pool.execute_notebook(src, out, secrets={"token": SECRET}, progress_bar=False)
     expected = hashlib.sha256(SECRET.encode()).hexdigest()
     assert code_cells(nb)[2].outputs[0].text == f"sha {expected}\n"
     assert _leaks(out.read_bytes()) == []
@@ -67,7 +64,8 @@ def test_tcp_is_refused_without_allow_insecure_secrets(write_notebook, tmp_path)
     options = _core.RunOptions()
     options.input_path = str(src)
     options.output_path = str(tmp_path / "out.ipynb")
-    options.transport = "tcp"  # explicit: the refusal is about tcp, whatever the default
+    options.transport = "tcp"  # explicit: the refusal is about tcp in clear, whatever the default
+    options.encryption = "off"
     options.secrets = {"token": SECRET}
     with pytest.raises(nbexec.UsageError, match="in clear.*allow_insecure_secrets=True") as info:
         _core.run(options)

@@ -120,13 +120,14 @@ def test_tcp_without_encryption_is_refused_unless_allowed(run_cli, secret_notebo
     out = tmp_path / "out.ipynb"
     env = {**os.environ, "MY_TOKEN": SECRET}
     proc = run_cli("run", secret_notebook, out, "--secret", "token=MY_TOKEN",
-                   "--transport", "tcp", env=env)
+                   "--transport", "tcp", "--encryption", "off", env=env)
     assert proc.returncode == 2
     assert "in clear" in proc.stderr and "--allow-insecure-secrets" in proc.stderr
     assert not out.exists()
 
     proc = run_cli("run", secret_notebook, out, "--secret", "token=MY_TOKEN", "--transport",
-                   "tcp", "--allow-insecure-secrets", "--allow-errors", env=env)
+                   "tcp", "--encryption", "off", "--allow-insecure-secrets", "--allow-errors",
+                   env=env)
     assert proc.returncode == 0, proc.stderr
     assert _leaks(out.read_bytes()) == []
     expected = hashlib.sha256(SECRET.encode()).hexdigest()

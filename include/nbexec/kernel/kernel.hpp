@@ -20,7 +20,18 @@ class KernelTemplate;  // kernel_template.hpp
 struct LaunchOptions {
   std::optional<std::filesystem::path> cwd;  // the kernel's working directory
   std::chrono::milliseconds start_timeout{60000};
-  std::string transport = "tcp";  // or "ipc"
+  // --- Transport and encryption (docs/security.md, "Transport") ---
+  // "auto": ipc (Unix sockets in the kernel's private folder), or tcp on 127.0.0.1 for a
+  // kernel that cannot use ipc (known from a failed start; ipykernel kernels can); "ipc": ipc
+  // or fail; "tcp": tcp on 127.0.0.1.
+  std::string transport = "auto";
+  // CurveZMQ, as jupyter_client 8.10's transport_encryption: "off"; "auto": when the
+  // kernelspec declares "curve" in metadata.supported_encryption; "required": that, and a
+  // kernelspec without the declaration is refused (KernelError, Remedy::transport_encryption).
+  std::string encryption = "auto";
+  // Receives warnings (a kernel that fell back from ipc to tcp); unset: they go to `log`.
+  std::function<void(const std::string&)> warn;
+  // --- end of transport and encryption ---
   // Receives one-line progress notes ("kernel started, pid 123").
   std::function<void(const std::string&)> log;
   // Set (by a signal handler) to give up waiting for the handshake: start() then returns a
@@ -52,12 +63,22 @@ struct ConnectionStats {
 // "" when nothing was rejected. For the run's log.
 std::string describe_rejections(const ConnectionStats& stats);
 
+// Whether a kernelspec declares CurveZMQ support: metadata.supported_encryption is "curve" or a
+// list holding it (case-insensitive, trimmed), as jupyter_client 8.10 reads it.
+bool declares_curve(const KernelSpec& spec);
+
+// Checks the transport and encryption options against the kernelspec before anything starts:
+// UsageError for an unknown transport or policy; KernelError (Remedy::transport_encryption)
+// when encryption is required and the kernelspec does not declare curve, or when libzmq has
+// no CURVE. Returns whether the kernel's wire will be encrypted. Kernel::start calls it too.
+bool check_transport_options(const KernelSpec& spec, const LaunchOptions& options);
+
 // A running kernel process and its ZeroMQ connection. Starting writes a connection file
-// (mode 0600, random key) into jupyter's runtime dir ($JUPYTER_RUNTIME_DIR, else
-// <jupyter data dir>/runtime), launches the kernel in its own process group, connects the
-// channels and completes the kernel_info handshake, making sure iopub is receiving before it
-// returns. Destruction shuts the kernel down, reaps it and removes the connection file,
-// whatever happened before.
+// (mode 0600, random key) into a private folder (0700) of its own in jupyter's runtime dir
+// ($JUPYTER_RUNTIME_DIR, else <jupyter data dir>/runtime), launches the kernel in its own process
+// group, connects the channels and completes the kernel_info handshake, making sure iopub is
+// receiving before it returns. Destruction shuts the kernel down, reaps it and removes the
+// connection file, whatever happened before.
 //
 // connection() is meant for one receiving thread; interrupt() and shutdown() may be called
 // from another thread (a signal handler's) while it receives.
@@ -105,8 +126,17 @@ class Kernel {
   // Counters of the ZeroMQ connection (messages received and dropped).
   ConnectionStats connection_stats() const;
 
-  // The connection file (removed by shutdown).
+  // The connection file (removed by shutdown, with its private folder).
   const std::filesystem::path& connection_file() const;
+
+  // --- Transport and encryption ---
+  // The transport the kernel's sockets use: "ipc" or "tcp" (after any fallback).
+  const std::string& transport() const;
+  // Whether every channel, the heartbeat included, is CurveZMQ-encrypted.
+  bool wire_encrypted() const;
+  // Whether what crosses the wire is out of other local users' reach: ipc sockets in a 0700
+  // folder, or encrypted. Plain tcp on loopback is readable by anyone who can capture it.
+  bool wire_private() const { return transport() == "ipc" || wire_encrypted(); }
 
  private:
   struct Impl;

@@ -25,6 +25,8 @@ Start-up behaviour comes from the environment:
     FAKE_KERNEL_START=pub          a classic PUB iopub without iopub_welcome
     FAKE_KERNEL_BIND_FAILURES=FILE die with "Address already in use" while FILE holds a
                                    positive count, decrementing it each time
+    FAKE_KERNEL_NO_IPC=1           exit at once when the connection file asks for ipc (a
+                                   kernel that only speaks tcp)
     FAKE_KERNEL_RECORD=FILE        append one line per event (pid, signals, control
                                    requests, markers) to FILE
 """
@@ -93,6 +95,11 @@ class FakeKernel:
         self.hb_alive = True
         self.interrupted = False
         self.execution_count = 0
+
+        if os.environ.get("FAKE_KERNEL_NO_IPC") and info["transport"] == "ipc":
+            record("no_ipc")
+            sys.stderr.write("fake kernel: the ipc transport is not supported\n")
+            sys.exit(1)
 
         fails = os.environ.get("FAKE_KERNEL_BIND_FAILURES")
         if fails and os.path.exists(fails):
