@@ -98,7 +98,15 @@ TEST_CASE("unusable secrets are refused before anything runs", "[secrets]") {
   options.secrets["token"] = "long enough";
   CHECK_NOTHROW(check_secrets(options));
 
+  // tcp with "auto" encryption may still be private (a kernelspec that declares curve): the
+  // started kernel decides, through check_secret_wire.
   options.transport = "tcp";
+  CHECK_NOTHROW(check_secrets(options));
+  CHECK_THROWS_AS(check_secret_wire(options, "tcp", false), UsageError);
+  CHECK_NOTHROW(check_secret_wire(options, "tcp", true));
+  CHECK_NOTHROW(check_secret_wire(options, "ipc", false));
+  // Asked for in clear: refused before anything is written.
+  options.encryption = "off";
   try {
     check_secrets(options);
     FAIL("tcp without encryption was accepted");
@@ -108,6 +116,7 @@ TEST_CASE("unusable secrets are refused before anything runs", "[secrets]") {
   }
   options.allow_insecure_secrets = true;
   CHECK_NOTHROW(check_secrets(options));
+  CHECK_NOTHROW(check_secret_wire(options, "tcp", false));
 
   options.secrets["token"] = "";
   CHECK_THROWS_AS(check_secrets(options), UsageError);
