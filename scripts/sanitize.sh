@@ -88,7 +88,7 @@ DESELECT=()
 # The build's flags live in the `asan` configure preset of CMakePresets.json (one place:
 # `cmake --preset asan` gives a newcomer this same build), and this is why they are what they
 # are. The library and the CLI at -O1 as the sanitizers' manuals advise (cmake/sanitize.cmake);
-# the Catch2 tests and the fuzz harnesses at -O0, which halves their build (figures in
+# the Catch2 tests at -O0 (the fuzzers at -O1: their inline JSON/YAML code runs hot), which halves their build (figures in
 # docs/sanitizers.md). Line tables are all a report needs and build faster than full -g.
 # Debug keeps assert() on.
 # float-divide-by-zero is UB in C++ but outside -fsanitize=undefined (IEEE gives inf); nbexec
