@@ -1,5 +1,6 @@
 #include <nbexec/error.hpp>
 #include <nbexec/execute/executor.hpp>
+#include <nbexec/notebook/lines.hpp>
 
 #include "core/json_fields.hpp"
 #include "core/utc_time.hpp"
@@ -10,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 namespace nbexec::execute {
 
@@ -185,8 +187,8 @@ class CellRun {
       }
       auto& message = incoming->message;
       if (!answers(message, msg_id, session_)) continue;  // stale or foreign messages
-      if (options_.filter_content) options_.filter_content(message.content);
       if (incoming->channel == protocol::Channel::shell) {
+        if (options_.filter_content) options_.filter_content(message.content);
         if (message.msg_type() != "execute_reply") continue;
         reply = message.content;
         have_reply = true;
@@ -201,9 +203,42 @@ class CellRun {
   bool timed_out() const { return timed_out_; }
   bool run_deadline_passed() const { return run_deadline_passed_; }
 
+  // Shows what the stream filter still holds, as an output of its stream: called when the
+  // cell's turn ends, however it ended.
+  void release_held() {
+    if (!held_stream_) return;
+    const std::string stream = *std::exchange(held_stream_, std::nullopt);
+    std::string text = options_.stream_filter->release();
+    if (text.empty()) return;
+    // The held text ends the stream's last message: it goes back into that output, so the
+    // notebook has the outputs it would have had with nothing held.
+    if (builder_.extend_last_stream(nb_.cells()[index_], stream, text)) {
+      if (options_.on_output) {
+        options_.on_output(index_,
+                           json{{"output_type", "stream"}, {"name", stream}, {"text", text}});
+      }
+      return;
+    }
+    protocol::Message message;
+    message.header["msg_type"] = "stream";
+    message.content = json{{"name", stream}, {"text", std::move(text)}};
+    const json* output = builder_.handle(message, nb_.cells(), index_);
+    if (output && options_.on_output) options_.on_output(index_, *output);
+  }
+
  private:
-  void handle_iopub(const protocol::Message& message, bool& idle) {
+  void handle_iopub(protocol::Message& message, bool& idle) {
     const std::string type = message.msg_type();
+    if (type == "stream" && options_.stream_filter) {
+      if (!filter_stream(message.content)) return;  // all of its text held back for now
+    } else {
+      if (options_.filter_content) options_.filter_content(message.content);
+      // Held stream text came before this output (or before what this clears).
+      if (type == "display_data" || type == "execute_result" || type == "error" ||
+          type == "clear_output") {
+        release_held();
+      }
+    }
     json& cell = nb_.cells()[index_];
     if (type == "status") {
       const std::string state = nbexec::detail::string_field(message.content, "execution_state");
@@ -217,6 +252,30 @@ class CellRun {
     if (type == "execute_input") stamp(cell, "iopub.execute_input", message);
     const json* output = builder_.handle(message, nb_.cells(), index_);
     if (output && options_.on_output) options_.on_output(index_, *output);
+  }
+
+  // A stream message's text through the stream filter, its other fields through
+  // filter_content. False when none of its text is to be shown yet.
+  bool filter_stream(json& content) {
+    const auto text = content.find("text");
+    const auto name = content.find("name");
+    if (text == content.end() || !notebook::is_multiline(*text) ||
+        (name != content.end() && !name->is_string())) {
+      // Not a stream output nbformat allows (the builder drops it): filtered as any message.
+      if (options_.filter_content) options_.filter_content(content);
+      return true;
+    }
+    std::string joined = notebook::join_lines(*text);
+    content.erase("text");
+    if (options_.filter_content) options_.filter_content(content);
+    const std::string stream = nbexec::detail::string_field(content, "name", "stdout");
+    if (held_stream_ && *held_stream_ != stream) release_held();
+    held_stream_ = stream;
+    std::string shown = options_.stream_filter->feed(stream, joined);
+    // An empty message stays an (empty) output, as without a filter.
+    if (shown.empty() && !joined.empty()) return false;
+    content["text"] = std::move(shown);
+    return true;
   }
 
   [[noreturn]] void throw_run_deadline() {
@@ -246,6 +305,8 @@ class CellRun {
   std::string session_;
   bool timed_out_ = false;
   bool run_deadline_passed_ = false;
+  // The stream whose text the stream filter may be holding back.
+  std::optional<std::string> held_stream_;
 };
 
 ExecutionError failure_from(const json& cell, std::size_t index, const json& reply) {
@@ -325,7 +386,12 @@ ExecuteResult execute_notebook(notebook::Notebook& nb, protocol::KernelConnectio
       const std::string source = notebook::cell_source(cells[index]);
       reply = cell_run.run(options.kernel_source ? options.kernel_source(index, source) : source,
                            !allows_errors);
+      cell_run.release_held();
     } catch (const Error& error) {
+      try {
+        cell_run.release_held();
+      } catch (...) {  // the cell's own failure is the one to report
+      }
       result.interrupted_cell = index;
       const bool died = dynamic_cast<const KernelDiedError*>(&error) != nullptr;
       const bool late = dynamic_cast<const TimeoutError*>(&error) != nullptr;

@@ -135,6 +135,22 @@ void OutputBuilder::update_display(const std::string& display_id, const json& co
   }
 }
 
+bool OutputBuilder::extend_last_stream(json& cell, const std::string& name,
+                                       const std::string& text) const {
+  if (clear_before_next_output_) return false;
+  auto outputs = cell.find("outputs");
+  if (outputs == cell.end() || !outputs->is_array() || outputs->empty()) return false;
+  json& last = outputs->back();
+  const auto last_text = last.find("text");
+  if (nbexec::detail::string_field(last, "output_type") != "stream" ||
+      nbexec::detail::string_field(last, "name") != name || last_text == last.end() ||
+      !last_text->is_string()) {
+    return false;
+  }
+  last_text->get_ref<std::string&>() += text;
+  return true;
+}
+
 const json* OutputBuilder::handle(const protocol::Message& message, json& cells,
                                   std::size_t cell_index) {
   const std::string msg_type = message.msg_type();

@@ -27,6 +27,11 @@ class OutputBuilder {
   // array (display updates can reach earlier cells). Returns the output appended, or nullptr.
   const json* handle(const protocol::Message& message, json& cells, std::size_t cell_index);
 
+  // Adds `text` to the end of the cell's last output when that is stream `name` and no
+  // clear_output(wait=True) is pending; false, and nothing changed, otherwise. For text a
+  // stream filter held back, which belongs to the stream's last message.
+  bool extend_last_stream(json& cell, const std::string& name, const std::string& text) const;
+
  private:
   void clear_outputs(json& cell, std::size_t cell_index);
   void update_display(const std::string& display_id, const json& content, json& cells);

@@ -286,6 +286,7 @@ class Runner {
                  : source;
     };
     exec.filter_content = [this](json& content) { reporter_.mask().apply(content); };
+    exec.stream_filter = std::make_shared<run_detail::SecretStreamMask>(reporter_.mask());
   }
 
   // papermill's notebook_complete and raise_for_execution_errors, then the final save.

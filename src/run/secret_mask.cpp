@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <utility>
 
 namespace nbexec::run_detail {
 namespace {
@@ -174,6 +177,38 @@ std::string SecretMask::apply(std::string text) const {
 
 void SecretMask::apply(json& value) const {
   if (!empty()) mask_strings(*this, value);
+}
+
+std::size_t SecretMask::unfinished_tail(const std::string& masked) const {
+  if (forms_.empty()) return 0;
+  // Only text after the last mask is the kernel's own: a mask's characters never start a
+  // form, and text masked once must not be masked again.
+  const std::size_t last_mask = masked.rfind(secret_mask);
+  std::size_t from = last_mask == std::string::npos ? 0 : last_mask + std::strlen(secret_mask);
+  const std::size_t longest = forms_.front().size() - 1;  // a whole form was masked already
+  if (masked.size() > longest) from = std::max(from, masked.size() - longest);
+  const std::string_view text(masked);
+  for (std::size_t at = from; at < text.size(); ++at) {
+    const std::string_view tail = text.substr(at);
+    for (const std::string& form : forms_) {
+      if (form.size() > tail.size() && std::string_view(form).substr(0, tail.size()) == tail) {
+        return tail.size();
+      }
+    }
+  }
+  return 0;
+}
+
+std::string SecretStreamMask::feed(const std::string&, const std::string& text) {
+  std::string masked = mask_.apply(std::exchange(held_, std::string()) + text);
+  const std::size_t hold = mask_.unfinished_tail(masked);
+  held_ = masked.substr(masked.size() - hold);
+  masked.resize(masked.size() - hold);
+  return masked;
+}
+
+std::string SecretStreamMask::release() {
+  return std::exchange(held_, std::string());
 }
 
 }  // namespace nbexec::run_detail

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nbexec/execute/executor.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -29,8 +31,27 @@ class SecretMask {
   // (image/png, ...: base64 a mask would corrupt) under a "data" key.
   void apply(nlohmann::json& value) const;
 
+  // How many bytes at the end of `masked` (text apply() has masked) could be the start of a
+  // form that the next text would complete: the longest such tail after the last mask.
+  std::size_t unfinished_tail(const std::string& masked) const;
+
  private:
   std::vector<std::string> forms_;  // longest first, so a longer form is masked whole
+};
+
+// The mask over a cell's streams: a stream's tail is held back while it could be the start of
+// a secret, so a value printed in two messages (print(a, end=""); print(b)) is masked whole.
+// The executor keeps one stream at a time here (it releases before another stream's text).
+class SecretStreamMask final : public execute::StreamFilter {
+ public:
+  explicit SecretStreamMask(const SecretMask& mask) : mask_(mask) {}
+
+  std::string feed(const std::string& stream_name, const std::string& text) override;
+  std::string release() override;
+
+ private:
+  const SecretMask& mask_;
+  std::string held_;  // unmasked: a proper prefix of a form, no mask inside
 };
 
 }  // namespace nbexec::run_detail

@@ -84,6 +84,34 @@ def test_secret_from_env_reaches_the_kernel_and_nothing_written(run_cli, secret_
     assert run_end["error"].endswith("ValueError: bad token ********")
 
 
+def test_secret_printed_in_pieces_is_masked_whole(run_cli, write_notebook, tmp_path):
+    """A value written in three flushed pieces reaches nbexec as three stream messages; the
+    tail that could start a secret is held back until the next message shows whether it does."""
+    notebook = write_notebook(
+        ["import sys, time\n"
+         "def pieces(text, cuts):\n"
+         "    for a, b in zip((0,) + cuts, cuts + (len(text),)):\n"
+         "        sys.stdout.write(text[a:b]); sys.stdout.flush(); time.sleep(0.3)\n"
+         "pieces('value: ' + token + '\\n', (10, 14))\n"
+         "pieces(repr(token) + '\\n', (4,))\n"
+         "pieces('done s', ())"], parameters_cell=PARAMS)
+    out, stdout_file = tmp_path / "out.ipynb", tmp_path / "out.txt"
+    proc = run_cli("run", notebook, out, "--secret", "token=MY_TOKEN", "--transport", "ipc",
+                   "--log-format", "json", "--log-output", "--stdout-file", stdout_file,
+                   env={**os.environ, "MY_TOKEN": SECRET})
+    assert proc.returncode == 0, proc.stderr
+    for name, data in [("notebook", out.read_bytes()), ("stdout file", stdout_file.read_bytes()),
+                       ("events and log", proc.stderr.encode())]:
+        assert _leaks(data) == [], name
+    outputs = code_cells(read_valid(out))[-1].outputs
+    # The kernel did send pieces: the text before the value is an output of its own.
+    assert outputs[0].text == "value: "
+    assert len(outputs) >= 3
+    expected = 'value: ********\n"********"\ndone s'
+    assert "".join(o.text for o in outputs) == expected
+    assert stdout_file.read_text() == expected
+
+
 def test_secret_value_on_the_command_line_with_s(run_cli, secret_notebook, tmp_path):
     out = tmp_path / "out.ipynb"
     proc = run_cli("run", secret_notebook, out, "-s", "token", SECRET, "--transport", "ipc",

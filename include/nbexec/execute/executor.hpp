@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,22 @@ enum class CellOutcome {
 };
 
 const char* to_string(CellOutcome outcome);
+
+// Rewrites stream text with the stream's earlier text in view: the run layer's secret masking,
+// for which a value printed in two messages is still one value. The executor passes each
+// stream message's text through feed() in order and shows what it returns, so a filter may
+// hold back a stream's tail. The executor takes back what is held (release()) before any
+// other output of the cell, a message of another stream or a clear_output, and when the
+// cell ends however it ended; outputs keep their order and no text is lost.
+class StreamFilter {
+ public:
+  virtual ~StreamFilter() = default;
+  // The text to show now for the next message of stream `stream_name` (the held text of
+  // that stream first, then `text`).
+  virtual std::string feed(const std::string& stream_name, const std::string& text) = 0;
+  // The text held back, forgotten; empty when nothing is held.
+  virtual std::string release() = 0;
+};
 
 struct ExecuteOptions {
   // Keep going after a cell raises (nbclient's allow_errors).
@@ -63,6 +80,9 @@ struct ExecuteOptions {
   // Rewrites the content of every reply and IOPub message of a cell before anything reads it
   // (outputs, on_output, the failure's evalue and traceback): secret masking.
   std::function<void(nlohmann::json& content)> filter_content;
+  // Stream messages' text goes through this instead (their other fields still through
+  // filter_content), so what was split across messages is filtered whole.
+  std::shared_ptr<StreamFilter> stream_filter;
 };
 
 struct ExecuteResult {
