@@ -21,6 +21,8 @@ from nbexec.execute import (
     _parameter_check,
     _read_parameters,
     _run_options,
+    _secrets,
+    _transport_choice,
 )
 from nbexec.pool import _preload_list
 
@@ -161,6 +163,10 @@ def sweep(
     strict_parameters: Optional[bool] = None,
     allow_unknown_parameters: bool = False,
     check_parameters: bool = True,
+    secrets: Optional[Mapping[str, str]] = None,
+    allow_insecure_secrets: bool = False,
+    transport: Optional[str] = None,
+    encryption: Optional[str] = None,
 ) -> list[SweepRecord]:
     """Run a notebook once per entry of a grid, ``jobs`` at a time, and return one record per run.
 
@@ -206,6 +212,15 @@ def sweep(
             fixed parameter the notebook does not define, or of the wrong type, raises
             ParameterError naming the run before any kernel starts. False: warnings.
         allow_unknown_parameters, check_parameters: as in :func:`execute_notebook`.
+        secrets: NAME -> value (strings): parameters every run's kernel gets as string
+            literals and nothing else sees, as in :func:`execute_notebook`: the injected cell
+            and ``metadata.papermill.parameters`` show ``"<secret>"``, outputs and log lines
+            have the value masked, and records carry no secret at all. A grid or fixed
+            parameter of the same name, an empty value or one shorter than 4 characters
+            raise UsageError before anything runs.
+        allow_insecure_secrets, transport, encryption: as in :func:`execute_notebook`, for
+            every run (tcp without encryption with secrets raises UsageError unless
+            ``allow_insecure_secrets``).
 
     Returns:
         One :class:`SweepRecord` per run of this shard, by index; runs that failed are
@@ -229,6 +244,8 @@ def sweep(
         raise ValueError("autosave_cell_every must be >= 0")
     parameter_check = _parameter_check(strict_parameters, allow_unknown_parameters,
                                        check_parameters, strict_by_default=True)
+    secrets = _secrets(secrets)
+    transport, encryption = _transport_choice(transport, encryption)
     options = _run_options(input_path, "", _read_parameters(parameters), kernel_name=kernel_name,
                            language=language, cwd=cwd, start_timeout=start_timeout,
                            execution_timeout=execution_timeout, allow_errors=allow_errors,
@@ -237,7 +254,9 @@ def sweep(
                            request_save_on_cell_execute=request_save_on_cell_execute,
                            autosave_cell_every=autosave_cell_every,
                            interrupt_on_timeout=interrupt_on_timeout,
-                           deadline=_deadline_seconds(deadline))
+                           deadline=_deadline_seconds(deadline), secrets=secrets,
+                           allow_insecure_secrets=allow_insecure_secrets,
+                           transport=transport, encryption=encryption)
     result = _core.run_sweep(options, grid_text, grid_origin, os.fspath(output_template),
                              shard=shard, jobs=_jobs(jobs), fail_fast=bool(fail_fast),
                              fork=bool(fork), preload=_preload_list(preload), log=_log,

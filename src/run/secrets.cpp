@@ -1,4 +1,5 @@
 #include <nbexec/error.hpp>
+#include <nbexec/params/sources/sources.hpp>
 #include <nbexec/run.hpp>
 #include <nbexec/secrets.hpp>
 
@@ -12,7 +13,8 @@ bool wire_is_private(std::string_view transport, bool encrypted) {
 
 void check_secrets(const RunOptions& options) {
   for (const auto& [name, value] : options.secrets) {
-    if (name.empty()) throw UsageError("a secret needs a name");
+    // A parameter name, checked here so that a sweep refuses it before any run starts too.
+    params::check_parameter_name(name, "secret");
     if (value.empty()) {
       throw UsageError("secret '" + name +
                        "' is empty: an empty value cannot be masked and is refused");

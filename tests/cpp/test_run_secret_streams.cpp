@@ -159,7 +159,8 @@ TEST_CASE("held stream text comes back in order and is never lost", "[secrets]")
     FakeKernelConnection kernel(answering({{"stream", stream_content("stderr", "s3c")}}));
     const Masked result = run_masked(kernel, mask);
     REQUIRE(result.outputs.size() == 1);
-    CHECK(result.outputs[0] == json{{"output_type", "stream"}, {"name", "stderr"}, {"text", "s3c"}});
+    CHECK(result.outputs[0] ==
+          json{{"output_type", "stream"}, {"name", "stderr"}, {"text", "s3c"}});
   }
   SECTION("before a display, and the rest is not joined across it") {
     FakeKernelConnection kernel(answering(

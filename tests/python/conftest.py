@@ -152,6 +152,18 @@ def write_notebook(tmp_path):
     return write
 
 
+@pytest.fixture
+def no_local():
+    """kfp.local switched off for the test (and restored after): pipelines are traced as for
+    a cluster."""
+    from kfp.local import config as local_config
+
+    saved = local_config.LocalExecutionConfig.instance
+    local_config.LocalExecutionConfig.instance = None
+    yield
+    local_config.LocalExecutionConfig.instance = saved
+
+
 def read_valid(path) -> nbformat.NotebookNode:
     """Reads an output notebook and asserts that the real nbformat validator accepts it."""
     nb = nbformat.read(str(path), as_version=4)

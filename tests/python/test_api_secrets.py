@@ -78,6 +78,7 @@ def test_tcp_is_refused_without_allow_insecure_secrets(write_notebook, tmp_path)
     (["token"], TypeError),
     ({"token": ""}, nbexec.UsageError),
     ({"token": "ab"}, nbexec.UsageError),
+    ({"to-ken": "abcdefgh"}, nbexec.ParameterError),
 ])
 def test_bad_secrets_raise_before_anything_is_written(write_notebook, tmp_path, secrets, error):
     src = write_notebook(CELLS[:1], parameters_cell='token = ""\n')

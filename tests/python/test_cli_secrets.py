@@ -214,3 +214,10 @@ def test_sweep_passes_the_secret_to_every_run(run_cli, write_notebook, tmp_path)
     assert proc.returncode == 2
     assert "both as a parameter and as a secret" in proc.stderr
     assert not (tmp_path / "out2").exists()
+    # So is a secret name that is not a parameter name, strict checks or not.
+    grid.write_text("alpha: [1, 2]\n")
+    proc = run_cli("sweep", notebook, "out3/{alpha}.ipynb", "--grid", grid, "--secret",
+                   "to-ken=MY_TOKEN", "--no-strict-parameters", env=env)
+    assert proc.returncode == 2
+    assert "secret: parameter name 'to-ken' is not an identifier" in proc.stderr
+    assert not (tmp_path / "out3").exists()

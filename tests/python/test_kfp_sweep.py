@@ -52,14 +52,6 @@ def kfp_local(tmp_path_factory):
     local_config.LocalExecutionConfig.instance = None
 
 
-@pytest.fixture
-def no_local():
-    saved = local_config.LocalExecutionConfig.instance
-    local_config.LocalExecutionConfig.instance = None
-    yield
-    local_config.LocalExecutionConfig.instance = saved
-
-
 def _read(path):
     return Path(path).read_text(encoding="utf-8")
 

@@ -226,11 +226,7 @@ def notebook_component(
         artifact_outputs=artifact_outputs, metrics=metrics, html=html, on_failure=on_failure)
     iface.strict_parameters = strict_parameters
     secret_envs = secrets_module.check_secrets(secrets)
-    if strict_parameters:
-        for secret in secret_envs:
-            if iface.parameter(secret) is None:
-                raise ValueError(f"secret {secret!r} is not a parameter of the notebook's "
-                                 "parameters cell (strict_parameters=False lets it through)")
+    secrets_module.check_secret_parameters(secret_envs, iface, strict_parameters)
     # A secret is not an input: its value never passes through the pipeline.
     iface.parameters = [p for p in iface.parameters if p.name not in secret_envs]
     config = StepConfig(

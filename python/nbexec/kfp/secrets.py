@@ -32,6 +32,17 @@ def check_secrets(secrets: Optional[Mapping[str, str]]) -> dict[str, str]:
     return checked
 
 
+def check_secret_parameters(secrets: Mapping[str, str], iface: Any, strict: bool) -> None:
+    """Under strict checks, every secret must be a parameter of the notebook's parameters
+    cell (``iface``, an :class:`nbexec.kfp.interface.Interface`)."""
+    if not strict:
+        return
+    for secret in secrets:
+        if iface.parameter(secret) is None:
+            raise ValueError(f"secret {secret!r} is not a parameter of the notebook's "
+                             "parameters cell (strict_parameters=False lets it through)")
+
+
 def secret_run_options(secrets: Mapping[str, str], other_options: Sequence[str]) -> list[str]:
     """The ``nbexec run`` options that pass the secrets: ``--secret NAME=ENV`` each, and
     ``--transport ipc`` (secrets are refused over tcp without encryption) unless the op's

@@ -27,6 +27,7 @@ from kfp import dsl
 from nbexec import _core
 from nbexec.exceptions import Error, ParameterError
 from nbexec.kfp import codegen, embed, interface, local_mode
+from nbexec.kfp import secrets as secrets_module
 from nbexec.kfp.component import run_options
 from nbexec.kfp.sweep_collect import CollectConfig
 from nbexec.kfp.sweep_step import DEFAULT_TEMPLATE, ShardConfig
@@ -44,13 +45,23 @@ class NotebookSweep:
     ``report`` (HTML). ``shard_task`` is the step inside the ParallelFor (its outputs
     ``notebooks``, an Artifact folder, and ``summary``, a Dataset, are per shard: collect them
     with ``dsl.Collected``, as :attr:`notebooks` does); ``collect_task`` the collect step;
-    ``loop`` the ParallelFor.
+    ``loop`` the ParallelFor; ``secrets`` the secret parameters, name to environment
+    variable.
     """
 
-    def __init__(self, loop: Any, shard_task: Any, collect_task: Any):
+    def __init__(self, loop: Any, shard_task: Any, collect_task: Any,
+                 secrets: Optional[Mapping[str, str]] = None):
         self.loop = loop
         self.shard_task = shard_task
         self.collect_task = collect_task
+        self.secrets: dict[str, str] = dict(secrets or {})
+
+    def use_kubernetes_secret(self, secret_name: str, keys: Mapping[str, str]) -> Any:
+        """Fills secret parameters of the sweep's shard steps from Kubernetes Secret
+        ``secret_name``: ``keys`` maps a secret parameter to its key in the Secret
+        (kfp-kubernetes' ``use_secret_as_env``). Returns the shard task."""
+        return secrets_module.use_kubernetes_secret(self.shard_task, self.secrets, secret_name,
+                                                    keys)
 
     @property
     def outputs(self) -> Mapping[str, Any]:
@@ -109,6 +120,23 @@ def _check(iface: interface.Interface, runs: Sequence[Mapping[str, Any]],
     if messages:
         raise ParameterError(f"notebook_sweep {iface.name} ({iface.notebook_name}): "
                              + "; ".join(messages))
+
+
+def _check_no_secret(secrets: Mapping[str, str], runs: Sequence[Mapping[str, Any]],
+                     fixed: Optional[Mapping[str, Any]]) -> None:
+    """A constant grid or fixed value may not name a secret (nbexec sweep refuses it too; a
+    grid or fixed values given at run time are refused by the shard's nbexec sweep)."""
+    if not secrets:
+        return
+    for index, run in enumerate(runs):
+        for name in run:
+            if name in secrets:
+                raise ParameterError(f"notebook_sweep: run {index}: {name!r} is a secret; the "
+                                     "grid may not give it a value")
+    for name in fixed or {}:
+        if name in secrets:
+            raise ParameterError(f"notebook_sweep: {name!r} is a secret; parameters may not "
+                                 "give it a value")
 
 
 def _namespace() -> dict[str, Any]:
@@ -211,6 +239,7 @@ def notebook_sweep(
     notebook_in_image: Optional[str] = None,
     shard_command: Sequence[str] = SHARD_COMMAND,
     collect_command: Sequence[str] = COLLECT_COMMAND,
+    secrets: Optional[Mapping[str, str]] = None,
 ) -> NotebookSweep:
     """Adds a sweep of ``notebook`` over ``grid`` to the pipeline being built: ``shards`` pods,
     each running ``jobs`` runs at a time, then a step that merges their summaries.
@@ -227,6 +256,14 @@ def notebook_sweep(
     completed run recorded it. ``plot=(scrap, parameter)`` chooses the report's plot
     (default: the objective against the first parameter that varies).
 
+    ``secrets={"token": "API_TOKEN"}`` makes ``token`` a secret parameter of every run, as
+    for ``notebook_component``: its value read in the shard's pod from environment variable
+    ``API_TOKEN`` (``nbexec sweep --secret token=API_TOKEN``, over ipc), given to the kernels
+    only, never in the pipeline, the grid, the summary, the table, the report or the executed
+    notebooks. A grid or ``parameters`` may not name a secret (a constant one is a
+    ParameterError now, one given at run time fails the shard). Fill the variable from a
+    Kubernetes Secret with ``sweep.use_kubernetes_secret("secret-name", {"token": "key"})``.
+
     Returns a :class:`NotebookSweep`: ``.outputs["table"]``, ``["metrics"]``, ``["report"]``,
     ``.shard_task``, ``.collect_task``, ``.notebooks``. See docs/kfp.md.
     """
@@ -242,6 +279,8 @@ def notebook_sweep(
         plot = list(plot)
     iface = interface.read_interface(notebook, kernel_name=kernel_name, language=language)
     iface.strict_parameters = strict_parameters
+    secret_envs = secrets_module.check_secrets(secrets)
+    secrets_module.check_secret_parameters(secret_envs, iface, strict_parameters)
     if objective and objective not in iface.scraps and \
             (iface.language or "python") == "python" and iface.scraps:
         warnings.warn(f"notebook_sweep: objective {objective!r} is not among the scraps "
@@ -257,6 +296,7 @@ def notebook_sweep(
         runs: list[dict[str, Any]] = []
     else:
         runs = _constant_grid(grid, output_template, None if _is_channel(fixed) else fixed)
+    _check_no_secret(secret_envs, runs, None if _is_channel(fixed) else fixed)
     if strict_parameters and not _is_channel(fixed):
         fixed = dict(fixed)
         _check(iface, runs, fixed)
@@ -271,13 +311,16 @@ def notebook_sweep(
     modules = [preload] if isinstance(preload, str) else list(preload)
     if modules:
         options += ["--preload", ",".join(modules)]
+    options += secrets_module.secret_run_options(secret_envs, nbexec_options)
     base = name or interface.component_name(os.fspath(notebook))
     shard_config = ShardConfig(
         notebook_name=iface.notebook_name,
         notebook=None if notebook_in_image else embed.pack(iface.notebook_text),
         notebook_path=notebook_in_image, shards=shards, jobs=jobs,
         output_template=output_template,
-        parameter_types={p.name: p.type for p in iface.parameters}, sweep_options=options)
+        parameter_types={p.name: p.type for p in iface.parameters
+                         if p.name not in secret_envs},
+        sweep_options=options)
     collect_config = CollectConfig(title=f"Sweep of {iface.notebook_name}", objective=objective,
                                    mode=mode, plot=plot)
 
@@ -291,4 +334,4 @@ def notebook_sweep(
     with loop as shard:
         shard_task = shard_op(shard=shard, grid=grid_argument, parameters=fixed)
     collect_task = collect_op(summaries=dsl.Collected(shard_task.outputs["summary"]))
-    return NotebookSweep(loop, shard_task, collect_task)
+    return NotebookSweep(loop, shard_task, collect_task, secret_envs)
