@@ -247,7 +247,7 @@ def test_without_the_flag_nothing_is_collected(pytester):
     assert "fail.ipynb" not in result.stdout.str()
 
 
-def test_kernels_start_before_the_first_notebook(pytester):
+def test_kernels_start_before_the_first_notebook(pytester, monkeypatch):
     """Warmed at the end of collection: every run, the first included, finds its kernel
     started (without the warm-up the first run starts its own: one warm hit fewer)."""
     pytest.importorskip("xdist")
@@ -270,6 +270,8 @@ def test_kernels_start_before_the_first_notebook(pytester):
             with open(f"stats-{name}.json", "w") as out:
                 json.dump({"warm_hits": runs._pool.stats()["warm_hits"], "ran": len(ran)}, out)
     """)
+    # The inner session is its own, also when this suite itself runs under xdist.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     run(pytester, "--nbexec").assert_outcomes(passed=4)
     data = json.loads((pytester.path / "stats-main.json").read_text())
     assert data == {"warm_hits": 4, "ran": 4}
