@@ -123,6 +123,7 @@ def _become_kernel(request, stderr_fd, launcher_path, template_fds):
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)  # also drops the child's end of the control socket
         os.close(devnull)
+        os.dup2(stderr_fd, 1)  # stdout too, as nbexec's launcher does (src/kernel/process.cpp)
         os.dup2(stderr_fd, 2)
         os.close(stderr_fd)
         for fd in template_fds:  # the template's wake-up pipe, other kernels' stderr pipes

@@ -436,9 +436,19 @@ def _secrets(secrets: Any) -> dict[str, str]:
     if not isinstance(secrets, Mapping):
         raise TypeError("secrets must be a dict of NAME -> value (strings)")
     for name, value in secrets.items():
+        # A name is quoted only when it is plainly one: a value typed where the name belongs
+        # (the dict written the wrong way round) must not be echoed.
+        which = f"secret {name!r}" if isinstance(name, str) and name.isidentifier() else \
+            "a secret"
         if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(f"secrets takes strings; {name!r} maps to a "
+            raise TypeError(f"secrets takes strings (NAME -> value); {which} maps to a "
                             f"{type(value).__name__}")
+        try:
+            name.encode("utf-8")
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{which} is not valid text: it holds a lone surrogate (bytes "
+                             "that were not UTF-8, as os.environ keeps them)") from None
     return dict(secrets)
 
 

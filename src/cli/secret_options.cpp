@@ -2,6 +2,8 @@
 
 #include <nbexec/error.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace nbexec::cli {
@@ -14,6 +16,19 @@ void add_secret(std::map<std::string, std::string>& secrets, const std::string& 
   if (!secrets.emplace(name, std::move(value)).second) {
     throw UsageError("secret '" + name + "' is given more than once");
   }
+}
+
+bool is_variable_name(const std::string& text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// API_TOKEN, not aB3xk9Q (which may as well be a token).
+bool is_conventional_variable_name(const std::string& text) {
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return std::islower(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace
@@ -47,19 +62,29 @@ void add_secret_options(CLI::App* command, SecretArgs& args) {
 
 std::map<std::string, std::string> read_secrets(const SecretArgs& args) {
   std::map<std::string, std::string> secrets;
+  // What --secret was given may be the value itself, typed where its variable belongs: the
+  // messages quote it only where it is plainly a variable's name.
+  const std::string usage =
+      "--secret takes NAME=ENVVAR and reads the value from environment variable ENVVAR "
+      "(-s NAME VALUE takes a value)";
   for (const std::string& item : args.from_env) {
     const auto equals = item.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
-      throw UsageError(
-          "--secret takes NAME=ENVVAR (the value is read from environment variable "
-          "ENVVAR), not '" +
-          item + "'");
-    }
+    if (equals == std::string::npos) throw UsageError(usage + "; one of them has no '='");
+    if (equals == 0) throw UsageError(usage + "; one of them has no NAME");
     const std::string name = item.substr(0, equals);
     const std::string variable = item.substr(equals + 1);
+    if (!is_variable_name(variable)) {
+      throw UsageError(usage + "; what secret '" + name +
+                       "' names after '=' is not a variable name (letters, digits and "
+                       "underscores)");
+    }
     const char* value = std::getenv(variable.c_str());
     if (value == nullptr) {
-      throw UsageError("secret '" + name + "': environment variable " + variable + " is not set");
+      throw UsageError("secret '" + name + "': " +
+                       (is_conventional_variable_name(variable)
+                            ? "environment variable " + variable
+                            : std::string("the environment variable it names")) +
+                       " is not set");
     }
     add_secret(secrets, name, value);
   }

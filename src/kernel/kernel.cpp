@@ -359,8 +359,12 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
   impl->argv = launch_argv(spec, impl->connection_file.path);
   // nbclient (and so papermill) keeps an ipykernel's history in memory: runs share no SQLite
   // history file, so parallel runs cannot lock each other out and a notebook sees only its
-  // own history. jupyter_client's KernelManager.ipykernel names these kernels.
-  if (spec.name == "python" || spec.name == "python2" || spec.name == "python3") {
+  // own history. jupyter_client's KernelManager.ipykernel knows these kernels by name; nbexec
+  // also by their argv (`python -m ipykernel_launcher`), so a kernelspec installed under
+  // another name (`ipykernel install --name myenv`) does not write the cells it ran, secrets'
+  // values included, to $IPYTHONDIR's history.sqlite either (docs/security.md).
+  if (spec.name == "python" || spec.name == "python2" || spec.name == "python3" ||
+      known_to_take_ipc(spec)) {
     impl->argv.push_back("--HistoryManager.hist_file=:memory:");
   }
 

@@ -61,6 +61,10 @@ std::string resolve_program(const SpawnRequest& request) {
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
 
   ::dup2(stdin_read, STDIN_FILENO);
+  // The kernel's stdout joins its stderr in our collector: ipykernel echoes what is written
+  // to fd 1 (os.system, C extensions) there besides sending it to the notebook, and nbexec's
+  // own stdout may be the notebook itself (`-`), and must not carry an unmasked secret.
+  ::dup2(stderr_write, STDOUT_FILENO);
   ::dup2(stderr_write, STDERR_FILENO);
   ChildFailure failure{0, 0};
   if (cwd != nullptr && ::chdir(cwd) != 0) {

@@ -45,7 +45,8 @@ class KernelProcess {
 };
 
 // A child process in its own session and process group (setsid), stdin from /dev/null,
-// stdout inherited, stderr captured by a reader thread into a bounded tail.
+// stdout and stderr captured together by a reader thread into a bounded tail (nothing a
+// kernel writes reaches nbexec's own stdout, which may be the notebook).
 //
 // Exit is detected with waitid(WNOWAIT): the exited child stays a zombie until reap(), so
 // its pid (and with it the process-group id) cannot be reused while we may still signal

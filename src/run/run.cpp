@@ -5,6 +5,7 @@
 #include <nbexec/run.hpp>
 #include <nbexec/secrets.hpp>
 
+#include "core/json_fields.hpp"
 #include "run/papermill_metadata.hpp"
 #include "run/prepare.hpp"
 #include "run/progressive_saver.hpp"
@@ -135,12 +136,13 @@ class Runner {
   KernelDiedError describe_death(const KernelDiedError& error) const {
     if (!kernel_) return error;
     const std::string reason = kernel_->death_reason();
-    std::string tail = kernel_->stderr_tail();
+    // The kernel's last words may quote a secret it held: masked before they are cut, so a
+    // cut can split only a mask. (Where the collector's 64 KiB ring cut them, this cut to
+    // 2000 bytes drops the edge.)
+    std::string tail = reporter_.mask().apply(kernel_->stderr_tail());
     if (tail.size() > 2000) tail = "..." + tail.substr(tail.size() - 2000);
-    // The kernel's last words may quote a secret it held.
-    return KernelDiedError(
-        reporter_.mask().apply(std::string(error.what()) + ": " + reason +
-                               (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail)));
+    return KernelDiedError(reporter_.mask().apply(std::string(error.what()) + ": " + reason) +
+                           (tail.empty() ? "" : "; kernel stderr ends with:\n" + tail));
   }
 
   // Saves what there is after a failure that ends the run (the kernel is stopped first).
@@ -158,6 +160,14 @@ class Runner {
     } catch (const Error& save_error) {
       reporter_.log(LogLevel::error,
                     std::string("could not save the notebook: ") + save_error.what());
+    }
+  }
+
+  // Passes on what the run's stream views still hold (secrets only): call once the cells are
+  // done, however the run ended, before the run's end is reported.
+  void release_stream_views() {
+    for (auto& [name, text] : stream_views_.release()) {
+      report_output(last_output_cell_, stream_output(name, std::move(text)));
     }
   }
 
@@ -229,9 +239,16 @@ class Runner {
       if (runs) reporter_.cell_start(index, nb.cells()[index]);
     };
     exec.on_output = [this](std::size_t index, const json& output) {
-      if (options_.output) options_.output(index, output);
-      reporter_.cell_output(index, output);
       saver_->note_growth(run_detail::estimated_json_size(output));
+      if (reporter_.mask().empty() ||
+          nbexec::detail::string_field(output, "output_type") != "stream") {
+        report_output(index, output);
+        return;
+      }
+      const std::string name = nbexec::detail::string_field(output, "name", "stdout");
+      std::string text = stream_views_.feed(name, nbexec::detail::string_field(output, "text"));
+      last_output_cell_ = index;
+      if (!text.empty()) report_output(index, stream_output(name, std::move(text)));
     };
     exec.on_cell_end = [this, &nb](std::size_t index, const json&, CellOutcome outcome) {
       on_cell_end(nb, index, outcome);
@@ -289,6 +306,16 @@ class Runner {
     exec.stream_filter = std::make_shared<run_detail::SecretStreamMask>(reporter_.mask());
   }
 
+  // An output for the stream files, --log-output (options_.output) and the events.
+  void report_output(std::size_t index, const json& output) const {
+    if (options_.output) options_.output(index, output);
+    reporter_.cell_output(index, output);
+  }
+
+  static json stream_output(const std::string& name, std::string text) {
+    return json{{"output_type", "stream"}, {"name", name}, {"text", std::move(text)}};
+  }
+
   // papermill's notebook_complete and raise_for_execution_errors, then the final save.
   void finish_notebook() {
     notebook::Notebook& nb = result_.notebook;
@@ -308,6 +335,9 @@ class Runner {
   run_detail::wall_clock::time_point started_{};
   run_detail::wall_clock::time_point cell_started_{};
   std::size_t current_cell_ = 0;
+  // What the stream outputs become outside the notebook, masked across cells (secrets).
+  run_detail::RunStreamMasks stream_views_{reporter_.mask()};
+  std::size_t last_output_cell_ = 0;
   bool start_saved_ = false;  // the output path took its first write
   std::optional<steady::time_point> run_deadline_;
   bool deadline_passed_ = false;  // while a cell ran (the kernel is interrupted, then stopped)
@@ -329,9 +359,18 @@ RunResult run_notebook(const RunOptions& options) {
     reporter.run_end(status, code, result.output_path, result.cells_executed, result.saves,
                      result.bytes_written, error);
   };
+  // Stream text a secret's mask held back is passed on before the run's end is reported.
+  auto release_stream_views = [&runner] {
+    try {
+      runner.release_stream_views();
+    } catch (...) {  // a failing stream file: the run's own outcome is the one to report
+    }
+  };
   try {
     runner.run();
+    runner.release_stream_views();
   } catch (const KernelDiedError& error) {
+    release_stream_views();
     // Nothing lost: whatever the cells produced before the kernel's death is on disk before
     // the error reaches the caller, and the kernel's last words are quoted.
     KernelDiedError detailed = runner.describe_death(error);
@@ -339,6 +378,7 @@ RunResult run_notebook(const RunOptions& options) {
     report_end("kernel_died", exit_code::kernel_died, detailed.what());
     throw detailed;
   } catch (const Error& error) {
+    release_stream_views();
     runner.save_after_error();
     report_end(status_for(error), exit_code_for(error), error.what());
     throw;

@@ -120,6 +120,29 @@ bool is_binary_mime(const std::string& mime) {
          mime == "application/pdf" || mime == "application/octet-stream";
 }
 
+void mask_strings(const SecretMask& mask, json& value);
+
+// An object's keys are text a cell chose too ({token: 1} displayed as JSON, a recorded
+// scrap): masked like values. Two keys that mask alike get "#2", "#3"... so neither value is
+// lost.
+void mask_keys(const SecretMask& mask, json& object) {
+  bool any = false;
+  for (auto it = object.begin(); it != object.end() && !any; ++it) {
+    any = mask.apply(it.key()) != it.key();
+  }
+  if (!any) return;
+  json masked = json::object();
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    const std::string base = mask.apply(it.key());
+    std::string key = base;
+    for (int n = 2; masked.contains(key) || (key != it.key() && object.contains(key)); ++n) {
+      key = base + "#" + std::to_string(n);
+    }
+    masked[key] = std::move(it.value());
+  }
+  object = std::move(masked);
+}
+
 void mask_strings(const SecretMask& mask, json& value) {
   if (value.is_string()) {
     value = mask.apply(value.get<std::string>());
@@ -131,10 +154,12 @@ void mask_strings(const SecretMask& mask, json& value) {
         for (auto entry = it->begin(); entry != it->end(); ++entry) {
           if (!is_binary_mime(entry.key())) mask_strings(mask, entry.value());
         }
+        mask_keys(mask, it.value());  // not only a MIME bundle: a scrap's "data" too
       } else {
         mask_strings(mask, it.value());
       }
     }
+    mask_keys(mask, value);
   }
 }
 
@@ -209,6 +234,20 @@ std::string SecretStreamMask::feed(const std::string&, const std::string& text) 
 
 std::string SecretStreamMask::release() {
   return std::exchange(held_, std::string());
+}
+
+std::string RunStreamMasks::feed(const std::string& stream_name, const std::string& text) {
+  auto stream = streams_.try_emplace(stream_name, mask_).first;
+  return stream->second.feed(stream_name, text);
+}
+
+std::vector<std::pair<std::string, std::string>> RunStreamMasks::release() {
+  std::vector<std::pair<std::string, std::string>> held;
+  for (auto& [name, stream] : streams_) {
+    std::string text = stream.release();
+    if (!text.empty()) held.emplace_back(name, std::move(text));
+  }
+  return held;
 }
 
 }  // namespace nbexec::run_detail

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nbexec::run_detail {
@@ -52,6 +53,24 @@ class SecretStreamMask final : public execute::StreamFilter {
  private:
   const SecretMask& mask_;
   std::string held_;  // unmasked: a proper prefix of a form, no mask inside
+};
+
+// The same over a whole run, one per stream name, for what the stream outputs become outside
+// the notebook (stream files, --log-output, events). There the pieces of every message and
+// every cell follow each other, so a tail is held across other outputs and cells, until the
+// stream's next text or the run's end. Fed the notebook's outputs, already masked: masking
+// again changes nothing (check_secrets refuses a value the mask itself contains).
+class RunStreamMasks {
+ public:
+  explicit RunStreamMasks(const SecretMask& mask) : mask_(mask) {}
+
+  std::string feed(const std::string& stream_name, const std::string& text);
+  // What is held, by stream name; forgotten.
+  std::vector<std::pair<std::string, std::string>> release();
+
+ private:
+  const SecretMask& mask_;
+  std::map<std::string, SecretStreamMask> streams_;
 };
 
 }  // namespace nbexec::run_detail

@@ -4,6 +4,7 @@
 #include <nbexec/secrets.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace nbexec {
 
@@ -14,7 +15,14 @@ bool wire_is_private(std::string_view transport, bool encrypted) {
 void check_secrets(const RunOptions& options) {
   for (const auto& [name, value] : options.secrets) {
     // A parameter name, checked here so that a sweep refuses it before any run starts too.
-    params::check_parameter_name(name, "secret");
+    // Not quoted: a value given where the name belongs must not be echoed.
+    try {
+      params::check_parameter_name(name, "secret");
+    } catch (const ParameterError&) {
+      throw ParameterError(
+          "a secret's name is not a parameter name (letters, digits and underscores, not "
+          "starting with a digit); is a value given where the name belongs?");
+    }
     if (value.empty()) {
       throw UsageError("secret '" + name +
                        "' is empty: an empty value cannot be masked and is refused");
@@ -24,6 +32,10 @@ void check_secrets(const RunOptions& options) {
                        std::to_string(secret_min_length) +
                        " bytes: masking it would blank unrelated text in every output, so it "
                        "is refused");
+    }
+    if (std::string_view(secret_mask).find(value) != std::string_view::npos) {
+      throw UsageError("secret '" + name + "' cannot be told from the mask " + secret_mask +
+                       " that replaces it, so it is refused");
     }
     if (options.parameters.is_object() && options.parameters.contains(name)) {
       throw UsageError("'" + name + "' is given both as a parameter and as a secret");

@@ -15,6 +15,7 @@
 
 using namespace nbexec;
 using namespace nbexec::testing;
+using nbexec::run_detail::RunStreamMasks;
 using nbexec::run_detail::SecretMask;
 using nbexec::run_detail::SecretStreamMask;
 using json = nlohmann::json;
@@ -219,4 +220,19 @@ TEST_CASE("without a stream filter, stream messages are outputs as they come", "
   REQUIRE(outputs.size() == 2);
   CHECK(outputs[0]["text"] == "a s3cr");
   CHECK(outputs[1]["text"] == "3t-Value\n");
+}
+
+TEST_CASE("a run's stream views hold a tail across outputs and cells, per stream", "[secrets]") {
+  // What the stream files and the log get: the notebook's outputs, one after another.
+  const SecretMask mask = make_mask();
+  RunStreamMasks views(mask);
+  CHECK(views.feed("stdout", "cell 1: s3cr") == "cell 1: ");
+  CHECK(views.feed("stderr", "s3c") == "");  // its own tail
+  CHECK(views.feed("stdout", "3t-Value\n") == std::string(masked) + "\n");
+  CHECK(views.feed("stderr", "r3t-Value") == masked);
+  CHECK(views.feed("stdout", "done s") == "done ");
+  const auto held = views.release();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0] == std::pair<std::string, std::string>("stdout", "s"));
+  CHECK(views.release().empty());
 }

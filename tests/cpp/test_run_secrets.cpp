@@ -78,6 +78,20 @@ TEST_CASE("the mask replaces every form in every string but binary data", "[secr
   CHECK(content["traceback"][0] == "ValueError: ********");
 }
 
+TEST_CASE("the mask replaces secrets in object keys too, losing no entry", "[secrets]") {
+  const SecretMask mask(std::map<std::string, std::string>{{"token", "hunter2-x"}});
+  json scrap = json::parse(R"({"data": {"application/json": {"hunter2-x": 1, "********": 2,
+                                  "'hunter2-x'": {"hunter2-x": "hunter2-x"}, "plain": 3}}})");
+  mask.apply(scrap);
+  const json& data = scrap["data"]["application/json"];
+  CHECK(scrap.dump().find("hunter2") == std::string::npos);
+  CHECK(data.size() == 4);
+  CHECK(data["********"] == 2);  // a key that was there already keeps its name
+  CHECK(data["********#2"] == 1);
+  CHECK(data["'********'"] == json{{"********", "********"}});
+  CHECK(data["plain"] == 3);
+}
+
 TEST_CASE("an empty mask changes nothing", "[secrets]") {
   const SecretMask mask;
   CHECK(mask.empty());

@@ -79,11 +79,17 @@ def test_tcp_is_refused_without_allow_insecure_secrets(write_notebook, tmp_path)
     ({"token": ""}, nbexec.UsageError),
     ({"token": "ab"}, nbexec.UsageError),
     ({"to-ken": "abcdefgh"}, nbexec.ParameterError),
+    # The value where the name belongs, and a value os.environ made of bytes that were not
+    # UTF-8: the messages do not quote them.
+    ({"hunter2-Sekr3t": "token"}, nbexec.ParameterError),
+    ({"token": "hunter2-Sekr3t\udc80"}, ValueError),
+    ({"hunter2-Sekr3t": 5}, TypeError),
 ])
 def test_bad_secrets_raise_before_anything_is_written(write_notebook, tmp_path, secrets, error):
     src = write_notebook(CELLS[:1], parameters_cell='token = ""\n')
     out = tmp_path / "out.ipynb"
-    with pytest.raises(error):
+    with pytest.raises(error) as info:
         nbexec.execute_notebook(src, out, secrets=secrets, allow_insecure_secrets=True,
                                 progress_bar=False)
+    assert "hunter2" not in str(info.value)
     assert not out.exists()
