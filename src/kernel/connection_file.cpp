@@ -149,13 +149,17 @@ bool curve_available() {
   return zmq_has("curve") != 0;
 }
 
-std::pair<std::string, std::string> curve_keypair() {
+void require_curve() {
   if (!curve_available()) {
     throw KernelError(
         "transport encryption needs CurveZMQ, but this libzmq was built without it "
         "(zmq_has(\"curve\") is false; install a libzmq built with libsodium, as Debian's "
         "libzmq5 is)");
   }
+}
+
+std::pair<std::string, std::string> curve_keypair() {
+  require_curve();
   char public_key[41] = {};
   char secret_key[41] = {};
   if (zmq_curve_keypair(public_key, secret_key) != 0) {

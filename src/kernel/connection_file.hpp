@@ -46,6 +46,8 @@ void remove_connection_file(const ConnectionFile& file) noexcept;
 
 // Whether this libzmq can encrypt (zmq_has("curve")).
 bool curve_available();
+// Throws KernelError naming the cause when curve_available() is false.
+void require_curve();
 
 // A fresh CurveZMQ key pair {public, secret}, Z85. Throws KernelError when libzmq has no CURVE.
 std::pair<std::string, std::string> curve_keypair();

@@ -113,9 +113,10 @@ void remember_ipc_refusal(const KernelSpec& spec) {
   ipc_refusers.insert(spec_identity(spec));
 }
 
-// ipykernel binds ipc sockets (jupyter_client's own transport choice); for any other kernel
-// only a start shows it.
-bool known_to_take_ipc(const KernelSpec& spec) {
+// A kernelspec that runs `python -m ipykernel_launcher|ipykernel` (the forkable ones). Such
+// a kernel binds ipc sockets (jupyter_client's own transport choice; for any other kernel only
+// a start shows it) and takes IPython's options.
+bool is_ipykernel(const KernelSpec& spec) {
   return !KernelTemplate::unforkable(spec).has_value();
 }
 
@@ -364,7 +365,7 @@ std::unique_ptr<Kernel::Impl> Kernel::Impl::launch(const KernelSpec& spec,
   // another name (`ipykernel install --name myenv`) does not write the cells it ran, secrets'
   // values included, to $IPYTHONDIR's history.sqlite either (docs/security.md).
   if (spec.name == "python" || spec.name == "python2" || spec.name == "python3" ||
-      known_to_take_ipc(spec)) {
+      is_ipykernel(spec)) {
     impl->argv.push_back("--HistoryManager.hist_file=:memory:");
   }
 
@@ -421,7 +422,7 @@ bool check_transport_options(const KernelSpec& spec, const LaunchOptions& option
                             "its connection file (ipykernel 7.4 does), or use a kernel that does",
                         Remedy::transport_encryption);
     }
-    detail::curve_keypair();  // throws, naming the cause, when libzmq has no CURVE
+    detail::require_curve();
     return true;
   }
   return declared && detail::curve_available();
@@ -435,7 +436,7 @@ std::unique_ptr<Kernel> Kernel::start(const KernelSpec& spec, const LaunchOption
                 "' declares CurveZMQ support, but this libzmq has none: the wire is not encrypted");
   }
   std::string transport = requested == "tcp" ? "tcp" : "ipc";
-  const bool may_fall_back = requested == "auto" && !known_to_take_ipc(spec);
+  const bool may_fall_back = requested == "auto" && !is_ipykernel(spec);
   if (may_fall_back && refused_ipc_before(spec)) transport = "tcp";
   const auto started = Clock::now();
   for (int attempt = 0;; ++attempt) {
